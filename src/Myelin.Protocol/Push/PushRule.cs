@@ -184,7 +184,7 @@ public sealed class PushRule
     public byte[] ToJsonBytes()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, PushJson.WriterOptions))
         {
             WriteTo(writer);
         }

@@ -257,7 +257,7 @@ public sealed class PushRuleSet
     public byte[] ToJsonBytes()
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, PushJson.WriterOptions))
         {
             WriteTo(writer);
         }
