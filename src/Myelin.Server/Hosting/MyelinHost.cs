@@ -9,7 +9,9 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Myelin.Server.ClientApi;
 using Myelin.Server.Configuration;
+using Myelin.Storage;
 using Myelin.Server.Endpoints;
 using Myelin.Server.Http;
 using Myelin.Server.Metrics;
@@ -26,9 +28,12 @@ public sealed partial class MyelinHost : IAsyncDisposable
     private readonly WebApplication _app;
     private int _stopped;
 
-    private MyelinHost(WebApplication app, MyelinConfig config, SigningKeyFile signingKey, IReadOnlyList<Uri> urls)
+    private readonly MyelinDatabase _database;
+
+    private MyelinHost(WebApplication app, MyelinDatabase database, MyelinConfig config, SigningKeyFile signingKey, IReadOnlyList<Uri> urls)
     {
         _app = app;
+        _database = database;
         Config = config;
         SigningKey = signingKey;
         Urls = urls;
@@ -53,7 +58,17 @@ public sealed partial class MyelinHost : IAsyncDisposable
     {
         options ??= new MyelinHostOptions();
         var signingKey = SigningKeyFile.LoadOrCreate(config.SigningKeyPath, out _);
-        var app = Build(config, options, signingKey);
+        var database = await OpenDatabaseAsync(config.Database, cancellationToken);
+        WebApplication app;
+        try
+        {
+            app = Build(config, options, signingKey, database);
+        }
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
         try
         {
             await app.StartAsync(cancellationToken);
@@ -61,11 +76,12 @@ public sealed partial class MyelinHost : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
+            await database.DisposeAsync();
             throw;
         }
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
         var urls = addresses.Select(a => new Uri(a.Replace("[::]", "[::1]", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal))).ToList();
-        var host = new MyelinHost(app, config, signingKey, urls);
+        var host = new MyelinHost(app, database, config, signingKey, urls);
         var logger = app.Services.GetRequiredService<ILogger<MyelinHost>>();
         foreach (var url in urls)
         {
@@ -99,9 +115,26 @@ public sealed partial class MyelinHost : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
+        await _database.DisposeAsync();
     }
 
-    private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKeyFile signingKey)
+    /// <summary>Opens (and migrates) the configured database; the host owns it and disposes it after the app stops.</summary>
+    private static async Task<MyelinDatabase> OpenDatabaseAsync(DatabaseConfig config, CancellationToken cancellationToken)
+    {
+        var options = config.Engine == DatabaseEngine.Sqlite
+            ? new DatabaseOptions { Name = "sqlite", Path = config.SqlitePath }
+            : new DatabaseOptions { Name = "postgres", ConnectionString = config.PostgresConnectionString };
+        try
+        {
+            return await MyelinDatabase.OpenAsync(options, cancellationToken);
+        }
+        catch (DatabaseSchemaTooNewException e)
+        {
+            throw new ConfigException(e.Message);
+        }
+    }
+
+    private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKeyFile signingKey, MyelinDatabase database)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -121,6 +154,9 @@ public sealed partial class MyelinHost : IAsyncDisposable
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new MyelinMetrics(registry));
         builder.Services.AddSingleton(sp => new RateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
+        // The host disposes the database after the app (and its hosted services) stopped, so queued writes drain first.
+        builder.Services.AddSingleton(database);
+        builder.Services.AddClientApi();
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -136,6 +172,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
 
         app.MapDiscoveryApi(config);
         app.MapMetrics("/metrics", registry);
+        app.MapClientApi();
         options.ConfigureEndpoints?.Invoke(app);
         return app;
     }
