@@ -1,0 +1,438 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Myelin.Protocol.Identifiers;
+using Npgsql;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Myelin.Server.Configuration;
+
+/// <summary>
+/// Reads the YAML configuration file into a <see cref="MyelinConfig"/>. Relative paths are resolved against the
+/// file's directory. Unknown keys are warnings; invalid values are collected into one <see cref="ConfigException"/>.
+/// </summary>
+public static class ConfigLoader
+{
+    public static ConfigLoadResult Load(string path)
+    {
+        string fullPath = Path.GetFullPath(path);
+        string text;
+        try
+        {
+            text = File.ReadAllText(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"Cannot read configuration file {fullPath}: {e.Message}", e);
+        }
+        var result = Parse(text, Path.GetDirectoryName(fullPath)!, fullPath);
+        return result with { Config = result.Config with { ConfigPath = fullPath } };
+    }
+
+    /// <summary>Parses YAML text; relative paths in it are resolved against <paramref name="baseDirectory"/>.</summary>
+    public static ConfigLoadResult Parse(string yaml, string baseDirectory, string sourceName = "configuration")
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"{sourceName} is not valid YAML (line {e.Start.Line}, column {e.Start.Column}): {e.InnerException?.Message ?? e.Message}", e);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode rootNode)
+        {
+            throw new ConfigException($"{sourceName} must be a YAML mapping of configuration keys (it is empty or not key: value pairs).");
+        }
+
+        var problems = new YamlConfigProblems();
+        var root = new YamlSection(rootNode, "", problems);
+        var config = Read(root, Path.GetFullPath(baseDirectory));
+        foreach (var section in problems.Sections)
+        {
+            section.WarnUnknownKeys();
+        }
+        if (problems.Errors.Count > 0 || config is null)
+        {
+            throw new ConfigException($"Invalid configuration in {sourceName}:" + string.Concat(problems.Errors.Select(e => "\n  - " + e)));
+        }
+        return new ConfigLoadResult(config, problems.Warnings);
+    }
+
+    private static MyelinConfig? Read(YamlSection root, string baseDirectory)
+    {
+        string ResolvePath(string p) => Path.GetFullPath(p, baseDirectory);
+
+        ServerName serverName = default;
+        string? serverNameText = root.String("server_name");
+        if (serverNameText is null)
+        {
+            root.Error("server_name", "is required (the domain in your user IDs, e.g. example.com)");
+        }
+        else if (!ServerName.TryParse(serverNameText, out serverName))
+        {
+            root.Error("server_name", $"'{serverNameText}' is not a valid server name (a DNS name or IP literal, optionally with :port)");
+        }
+
+        Uri? publicBaseUrl = null;
+        string? baseUrlText = root.String("public_baseurl");
+        if (baseUrlText is not null)
+        {
+            if (!Uri.TryCreate(baseUrlText, UriKind.Absolute, out publicBaseUrl) || publicBaseUrl.Scheme is not ("http" or "https"))
+            {
+                root.Error("public_baseurl", $"'{baseUrlText}' is not an absolute http or https URL");
+                publicBaseUrl = null;
+            }
+            else if (!publicBaseUrl.AbsoluteUri.EndsWith('/'))
+            {
+                publicBaseUrl = new Uri(publicBaseUrl.AbsoluteUri + "/");
+            }
+        }
+        else if (serverNameText is not null && serverName.Value.Length > 0)
+        {
+            // Synapse's default: https://<server_name>/.
+            publicBaseUrl = new Uri($"https://{serverName.Value}/");
+        }
+
+        var listeners = ReadListeners(root);
+        var database = ReadDatabase(root, ResolvePath);
+        string signingKeyPath = ResolvePath(root.StringOr("signing_key_path", $"{serverNameText ?? "homeserver"}.signing.key"));
+        string? tlsCertificate = root.String("tls_certificate_path") is { } cert ? ResolvePath(cert) : null;
+        string? tlsKey = root.String("tls_private_key_path") is { } key ? ResolvePath(key) : null;
+        if (listeners.Any(l => l.Tls) && (tlsCertificate is null || tlsKey is null))
+        {
+            root.Error("listeners", "a listener has tls: true, so tls_certificate_path and tls_private_key_path must both be set");
+        }
+
+        var rateLimiting = ReadRateLimiting(root);
+        var presence = root.Section("presence");
+
+        long maxUpload = root.Size("max_upload_size", 50L * 1024 * 1024);
+        long maxRequestBody = root.Size("max_request_body_size", 10L * 1024 * 1024);
+        if (maxRequestBody < 1024)
+        {
+            root.Error("max_request_body_size", "must be at least 1K");
+        }
+
+        var trustedKeyServers = ReadTrustedKeyServers(root);
+        var blacklist = ReadNetworks(root, "ip_range_blacklist") ?? MyelinConfig.DefaultIpRangeBlacklist;
+        var whitelist = ReadNetworks(root, "ip_range_whitelist") ?? [];
+
+        bool reportStats = root.Bool("report_stats", false);
+        if (reportStats)
+        {
+            root.Warn("report_stats", "Myelin never reports usage statistics; the setting has no effect");
+        }
+
+        var (logLevel, logFormat) = (ReadLogLevel(root), ReadLogFormat(root));
+
+        if (publicBaseUrl is null || database is null || serverNameText is null)
+        {
+            return null;
+        }
+
+        return new MyelinConfig
+        {
+            ServerName = serverName,
+            PublicBaseUrl = publicBaseUrl,
+            ServeServerWellKnown = root.Bool("serve_server_wellknown", false),
+            Listeners = listeners,
+            Database = database,
+            SigningKeyPath = signingKeyPath,
+            TlsCertificatePath = tlsCertificate,
+            TlsPrivateKeyPath = tlsKey,
+            EnableRegistration = root.Bool("enable_registration", false),
+            RegistrationRequiresToken = root.Bool("registration_requires_token", false),
+            RegistrationSharedSecret = root.String("registration_shared_secret"),
+            AllowGuestAccess = root.Bool("allow_guest_access", false),
+            RateLimiting = rateLimiting,
+            MaxUploadSize = maxUpload,
+            MaxRequestBodySize = maxRequestBody,
+            MediaStorePath = ResolvePath(root.StringOr("media_store_path", "media_store")),
+            AppServiceConfigFiles = [.. (root.StringList("app_service_config_files") ?? []).Select(ResolvePath)],
+            TrustedKeyServers = trustedKeyServers,
+            FederationCustomCaList = [.. (root.StringList("federation_custom_ca_list") ?? []).Select(ResolvePath)],
+            IpRangeBlacklist = blacklist,
+            IpRangeWhitelist = whitelist,
+            FederationDomainWhitelist = root.StringList("federation_domain_whitelist"),
+            PresenceEnabled = presence?.Bool("enabled", true) ?? true,
+            LogLevel = logLevel,
+            LogFormat = logFormat,
+            ReportStats = reportStats,
+            ShutdownTimeout = root.Duration("shutdown_timeout", TimeSpan.FromSeconds(30)),
+        };
+    }
+
+    private static List<ListenerConfig> ReadListeners(YamlSection root)
+    {
+        var sections = root.SectionList("listeners");
+        if (sections is null)
+        {
+            return [new ListenerConfig()];
+        }
+        if (sections.Count == 0)
+        {
+            root.Error("listeners", "must contain at least one listener");
+        }
+        var listeners = new List<ListenerConfig>();
+        foreach (var section in sections)
+        {
+            int port = section.Int("port", 8008, 0, 65535);
+            string type = section.StringOr("type", "http");
+            if (type is not ("http" or "metrics"))
+            {
+                section.Error("type", $"'{type}' is not supported; use http or metrics");
+            }
+            var addresses = new List<IPAddress>();
+            foreach (string text in section.StringList("bind_addresses") ?? ["127.0.0.1"])
+            {
+                if (IPAddress.TryParse(text, out var address))
+                {
+                    addresses.Add(address);
+                }
+                else
+                {
+                    section.Error("bind_addresses", $"'{text}' is not an IP address");
+                }
+            }
+            if (addresses.Count == 0 && section.Has("bind_addresses"))
+            {
+                section.Error("bind_addresses", "must list at least one address");
+            }
+            var resources = new HashSet<string>(StringComparer.Ordinal);
+            var resourceSections = section.SectionList("resources");
+            foreach (var resource in resourceSections ?? [])
+            {
+                foreach (string name in resource.StringList("names") ?? [])
+                {
+                    if (ListenerResources.All.Contains(name))
+                    {
+                        resources.Add(name);
+                    }
+                    else
+                    {
+                        resource.Warn("names", $"unknown resource '{name}', ignored (known: {string.Join(", ", ListenerResources.All)})");
+                    }
+                }
+                // Compression is left to a reverse proxy; the key is accepted for Synapse compatibility.
+                resource.Bool("compress", false);
+            }
+            if (resourceSections is null)
+            {
+                resources.Add(ListenerResources.Client);
+                resources.Add(ListenerResources.Federation);
+            }
+            listeners.Add(new ListenerConfig
+            {
+                Port = port,
+                Type = type,
+                BindAddresses = addresses.Count > 0 ? addresses : [IPAddress.Loopback],
+                Tls = section.Bool("tls", false),
+                XForwarded = section.Bool("x_forwarded", false),
+                Resources = resources,
+            });
+        }
+        return listeners;
+    }
+
+    private static DatabaseConfig? ReadDatabase(YamlSection root, Func<string, string> resolvePath)
+    {
+        var section = root.Section("database");
+        if (section is null)
+        {
+            return DatabaseConfig.Sqlite(resolvePath("homeserver.db"));
+        }
+        string name = section.StringOr("name", "sqlite3");
+        var args = section.Section("args");
+        switch (name)
+        {
+            case "sqlite3":
+                return DatabaseConfig.Sqlite(resolvePath(args?.String("database") ?? "homeserver.db"));
+            case "psycopg2":
+                if (args is null)
+                {
+                    section.Error("args", "is required for psycopg2 (user, password, database, host, port)");
+                    return null;
+                }
+                return DatabaseConfig.Postgres(ReadPostgresConnectionString(args));
+            default:
+                section.Error("name", $"'{name}' is not supported; use sqlite3 or psycopg2");
+                return null;
+        }
+    }
+
+    private static string ReadPostgresConnectionString(YamlSection args)
+    {
+        var builder = new NpgsqlConnectionStringBuilder();
+        if (args.String("connection_string") is { } connectionString)
+        {
+            try
+            {
+                builder.ConnectionString = connectionString;
+            }
+            catch (ArgumentException e)
+            {
+                args.Error("connection_string", e.Message);
+            }
+        }
+        if (args.String("user") is { } user)
+        {
+            builder.Username = user;
+        }
+        if (args.String("password") is { } password)
+        {
+            builder.Password = password;
+        }
+        if ((args.String("database") ?? args.String("dbname")) is { } database)
+        {
+            builder.Database = database;
+        }
+        if (args.String("host") is { } host)
+        {
+            builder.Host = host;
+        }
+        if (args.Has("port"))
+        {
+            builder.Port = args.Int("port", 5432, 1, 65535);
+        }
+        if (args.Has("cp_min"))
+        {
+            builder.MinPoolSize = args.Int("cp_min", 5, 0, 10_000);
+        }
+        if (args.Has("cp_max"))
+        {
+            builder.MaxPoolSize = args.Int("cp_max", 10, 1, 10_000);
+        }
+        if (args.String("sslmode") is { } sslMode)
+        {
+            if (Enum.TryParse<SslMode>(sslMode, ignoreCase: true, out var mode))
+            {
+                builder.SslMode = mode;
+            }
+            else
+            {
+                args.Error("sslmode", $"'{sslMode}' is not one of disable, allow, prefer, require, verify-ca, verify-full");
+            }
+        }
+        if (string.IsNullOrEmpty(builder.Host))
+        {
+            builder.Host = "localhost";
+        }
+        return builder.ConnectionString;
+    }
+
+    private static RateLimitingConfig ReadRateLimiting(YamlSection root)
+    {
+        var defaults = new RateLimitingConfig();
+        var section = root.Section("rate_limiting");
+        if (section is null)
+        {
+            return defaults;
+        }
+        return new RateLimitingConfig
+        {
+            Enabled = section.Bool("enabled", true),
+            Message = ReadBucket(section, "rc_message", defaults.Message),
+            Login = ReadBucket(section, "rc_login", defaults.Login),
+            Registration = ReadBucket(section, "rc_registration", defaults.Registration),
+        };
+    }
+
+    private static RateLimitConfig ReadBucket(YamlSection parent, string key, RateLimitConfig fallback)
+    {
+        var section = parent.Section(key);
+        if (section is null)
+        {
+            return fallback;
+        }
+        return new RateLimitConfig(section.PositiveNumber("per_second", fallback.PerSecond), section.PositiveNumber("burst_count", fallback.BurstCount));
+    }
+
+    private static List<TrustedKeyServer> ReadTrustedKeyServers(YamlSection root)
+    {
+        var sections = root.SectionList("trusted_key_servers");
+        if (sections is null)
+        {
+            return [new TrustedKeyServer("matrix.org", new Dictionary<string, string>())];
+        }
+        var servers = new List<TrustedKeyServer>();
+        foreach (var section in sections)
+        {
+            string? name = section.String("server_name");
+            if (name is null || !ServerName.TryParse(name, out _))
+            {
+                section.Error("server_name", name is null ? "is required" : $"'{name}' is not a valid server name");
+                continue;
+            }
+            var verifyKeys = section.Section("verify_keys")?.StringMap() ?? new Dictionary<string, string>();
+            servers.Add(new TrustedKeyServer(name, verifyKeys, section.Bool("accept_keys_insecurely", false)));
+        }
+        return servers;
+    }
+
+    private static List<IPNetwork>? ReadNetworks(YamlSection root, string key)
+    {
+        var texts = root.StringList(key);
+        if (texts is null)
+        {
+            return null;
+        }
+        var networks = new List<IPNetwork>();
+        foreach (string text in texts)
+        {
+            // A bare address means just that address.
+            string cidr = text.Contains('/', StringComparison.Ordinal) ? text
+                : IPAddress.TryParse(text, out var single) ? $"{text}/{(single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)}" : text;
+            if (IPNetwork.TryParse(cidr, out var network))
+            {
+                networks.Add(network);
+            }
+            else
+            {
+                root.Error(key, $"'{text}' is not an IP range in CIDR notation (e.g. 10.0.0.0/8)");
+            }
+        }
+        return networks;
+    }
+
+    private static LogLevel ReadLogLevel(YamlSection root)
+    {
+        string? text = root.String("log_level");
+        switch (text?.ToLowerInvariant())
+        {
+            case null:
+                return LogLevel.Information;
+            case "trace":
+                return LogLevel.Trace;
+            case "debug":
+                return LogLevel.Debug;
+            case "info" or "information":
+                return LogLevel.Information;
+            case "warn" or "warning":
+                return LogLevel.Warning;
+            case "error":
+                return LogLevel.Error;
+            case "critical":
+                return LogLevel.Critical;
+            default:
+                root.Error("log_level", $"'{text}' is not one of trace, debug, info, warning, error, critical");
+                return LogLevel.Information;
+        }
+    }
+
+    private static LogFormat ReadLogFormat(YamlSection root)
+    {
+        string? text = root.String("log_format");
+        switch (text?.ToLowerInvariant())
+        {
+            case null or "text":
+                return LogFormat.Text;
+            case "json":
+                return LogFormat.Json;
+            default:
+                root.Error("log_format", $"'{text}' is not one of text, json");
+                return LogFormat.Text;
+        }
+    }
+}

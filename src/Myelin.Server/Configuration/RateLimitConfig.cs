@@ -1,0 +1,13 @@
+namespace Myelin.Server.Configuration;
+
+/// <summary>A token bucket: <see cref="BurstCount"/> actions at once, refilled at <see cref="PerSecond"/>.</summary>
+public sealed record RateLimitConfig(double PerSecond, double BurstCount);
+
+/// <summary>The <c>rate_limiting</c> section, with Synapse's <c>rc_*</c> names and defaults.</summary>
+public sealed record RateLimitingConfig
+{
+    public bool Enabled { get; init; } = true;
+    public RateLimitConfig Message { get; init; } = new(0.2, 10);
+    public RateLimitConfig Login { get; init; } = new(0.17, 3);
+    public RateLimitConfig Registration { get; init; } = new(0.17, 3);
+}
