@@ -1,56 +1,82 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+
 namespace Myelin.Protocol.Identifiers;
 
-/// <summary>spec: appendices "Server Name" grammar: hostname [ ":" port ].</summary>
+/// <summary>
+/// spec: appendices "Server Name": <c>server_name = hostname [ ":" port ]</c>, where hostname is an
+/// IPv4 literal, a bracketed IPv6 literal or a DNS name.
+/// </summary>
 internal static class ServerNameGrammar
 {
-    public const int MaxLength = 255;
+    /// <summary>dns-name = 1*255dns-char; with ":" and a five-digit port the whole name is at most 261.</summary>
+    public const int MaxHostLength = 255;
 
-    public static bool IsValid(string? value)
+    public static bool IsValid(string? value) => TrySplit(value, out _, out _);
+
+    /// <summary>Splits a valid server name into its host (IPv6 with brackets) and port (-1 when absent).</summary>
+    public static bool TrySplit(string? value, out ReadOnlySpan<char> host, out int port)
     {
-        if (string.IsNullOrEmpty(value) || value.Length > MaxLength)
+        host = default;
+        port = -1;
+        if (string.IsNullOrEmpty(value))
         {
             return false;
         }
-        string host = value;
-        if (value[0] == '[')
+        ReadOnlySpan<char> s = value;
+        ReadOnlySpan<char> portPart = default;
+        bool hasPort = false;
+        if (s[0] == '[')
         {
-            int close = value.IndexOf(']', StringComparison.Ordinal);
+            int close = s.IndexOf(']');
             if (close < 0)
             {
                 return false;
             }
-            host = value[..(close + 1)];
-            string rest = value[(close + 1)..];
-            if (rest.Length > 0 && (rest[0] != ':' || !IsPort(rest.AsSpan(1))))
+            host = s[..(close + 1)];
+            ReadOnlySpan<char> rest = s[(close + 1)..];
+            if (rest.Length > 0)
+            {
+                if (rest[0] != ':')
+                {
+                    return false;
+                }
+                portPart = rest[1..];
+                hasPort = true;
+            }
+            if (!IsIpv6Literal(host[1..^1]))
             {
                 return false;
             }
-            return IsIpv6Literal(host.AsSpan(1, host.Length - 2));
         }
-        int colon = value.LastIndexOf(':');
-        if (colon >= 0)
+        else
         {
-            if (!IsPort(value.AsSpan(colon + 1)))
+            int colon = s.IndexOf(':');
+            if (colon >= 0)
+            {
+                host = s[..colon];
+                portPart = s[(colon + 1)..];
+                hasPort = true;
+            }
+            else
+            {
+                host = s;
+            }
+            if (!IsDnsNameOrIpv4(host))
             {
                 return false;
             }
-            host = value[..colon];
         }
-        return IsDnsNameOrIpv4(host);
-    }
-
-    private static bool IsPort(ReadOnlySpan<char> port) =>
-        port.Length is > 0 and <= 5 && port.IndexOfAnyExceptInRange('0', '9') < 0;
-
-    private static bool IsIpv6Literal(ReadOnlySpan<char> s)
-    {
-        if (s.Length is < 2 or > 45)
+        if (hasPort)
         {
-            return false;
-        }
-        foreach (char c in s)
-        {
-            if (!(char.IsAsciiHexDigit(c) || c == ':' || c == '.'))
+            // port = 1*5DIGIT; a port above 65535 cannot be reached, so it is not a server name either.
+            if (portPart.Length is 0 or > 5 || portPart.IndexOfAnyExceptInRange('0', '9') >= 0)
+            {
+                return false;
+            }
+            port = int.Parse(portPart, NumberStyles.None, CultureInfo.InvariantCulture);
+            if (port > 65535)
             {
                 return false;
             }
@@ -58,15 +84,56 @@ internal static class ServerNameGrammar
         return true;
     }
 
-    private static bool IsDnsNameOrIpv4(string host)
+    private static bool IsIpv6Literal(ReadOnlySpan<char> s)
     {
-        if (host.Length is 0 or > 255)
+        // IPv6address = 2*45IPv6char, and it must be an RFC 3513 address (no zone index).
+        if (s.Length is < 2 or > 45)
         {
             return false;
         }
+        foreach (char c in s)
+        {
+            if (!(char.IsAsciiHexDigit(c) || c is ':' or '.'))
+            {
+                return false;
+            }
+        }
+        return IPAddress.TryParse(s, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6;
+    }
+
+    private static bool IsDnsNameOrIpv4(ReadOnlySpan<char> host)
+    {
+        if (host.Length is 0 or > MaxHostLength)
+        {
+            return false;
+        }
+        bool digitsAndDotsOnly = true;
         foreach (char c in host)
         {
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '.'))
+            if (char.IsAsciiDigit(c) || c == '.')
+            {
+                continue;
+            }
+            if (!(char.IsAsciiLetter(c) || c == '-'))
+            {
+                return false;
+            }
+            digitsAndDotsOnly = false;
+        }
+        // A dotted quad is an IPv4 literal: four numbers 0–255 (spec: "IPv4 literals must be ...").
+        if (digitsAndDotsOnly && host.Count('.') == 3)
+        {
+            return IsIpv4(host);
+        }
+        return true;
+    }
+
+    private static bool IsIpv4(ReadOnlySpan<char> host)
+    {
+        foreach (Range part in host.Split('.'))
+        {
+            ReadOnlySpan<char> octet = host[part];
+            if (octet.Length is 0 or > 3 || int.Parse(octet, NumberStyles.None, CultureInfo.InvariantCulture) > 255)
             {
                 return false;
             }

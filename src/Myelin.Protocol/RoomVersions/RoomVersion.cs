@@ -54,6 +54,9 @@ public sealed record RoomVersion
     // Authorization rules
     /// <summary>v1–v5: <c>m.room.aliases</c> has its own auth rule (state key must be the sender's domain).</summary>
     public bool SpecialCaseAliasesAuth { get; init; }
+    /// <summary>v1–v2: <c>m.room.redaction</c> has its own auth rule (redact level, or the redacted event's ID has the
+    /// redaction's event ID domain). Removed in v3 along with domains in event IDs.</summary>
+    public bool SpecialCaseRedactionAuth { get; init; }
     /// <summary>v6+: the <c>notifications</c> key of power levels is subject to the "can't raise above your own level" rule.</summary>
     public bool LimitNotificationsPowerLevels { get; init; }
     /// <summary>v7+: <c>knock</c> membership and join rule.</summary>

@@ -12,11 +12,12 @@ public static class KnownRoomVersions
         EventIdFormat = EventIdFormat.ServerScoped,
         StateResolution = StateResolutionAlgorithm.V1,
         SpecialCaseAliasesAuth = true,
+        SpecialCaseRedactionAuth = true,
         RedactionKeepsAliases = true,
     };
 
     public static readonly RoomVersion V2 = V1 with { Id = "2", StateResolution = StateResolutionAlgorithm.V2 };
-    public static readonly RoomVersion V3 = V2 with { Id = "3", EventIdFormat = EventIdFormat.ReferenceHashBase64 };
+    public static readonly RoomVersion V3 = V2 with { Id = "3", EventIdFormat = EventIdFormat.ReferenceHashBase64, SpecialCaseRedactionAuth = false };
     public static readonly RoomVersion V4 = V3 with { Id = "4", EventIdFormat = EventIdFormat.ReferenceHashUrlSafeBase64 };
     public static readonly RoomVersion V5 = V4 with { Id = "5", EnforceKeyValidity = true };
 

@@ -1,0 +1,72 @@
+using Myelin.Storage.Devices;
+using Myelin.Storage.Engines;
+using Myelin.Storage.Migrations;
+using Myelin.Storage.Streams;
+using Myelin.Storage.Users;
+
+namespace Myelin.Storage;
+
+/// <summary>
+/// The homeserver's persistence: open it once at start-up with <see cref="OpenAsync"/> (which
+/// migrates the schema), use the per-domain stores, dispose it at shutdown.
+/// </summary>
+public sealed class MyelinDatabase : IAsyncDisposable
+{
+    private readonly StorageEngine _engine;
+
+    private MyelinDatabase(StorageEngine engine, int schemaVersion, DatabaseOptions options)
+    {
+        _engine = engine;
+        SchemaVersion = schemaVersion;
+        Users = new UserStore(engine);
+        Profiles = new ProfileStore(engine);
+        UserDirectory = new UserDirectoryStore(engine);
+        Devices = new DeviceStore(engine);
+        AccessTokens = new AccessTokenStore(engine);
+        Streams = new StreamPositionStore(engine);
+        _ = options;
+    }
+
+    public DatabaseEngineKind Engine => _engine.Dialect.Kind;
+
+    /// <summary>The schema version after migration (the highest numbered migration this code has).</summary>
+    public int SchemaVersion { get; }
+
+    public IUserStore Users { get; }
+    public IProfileStore Profiles { get; }
+    public IUserDirectoryStore UserDirectory { get; }
+    public IDeviceStore Devices { get; }
+    public IAccessTokenStore AccessTokens { get; }
+    public IStreamPositionStore Streams { get; }
+
+    /// <summary>
+    /// Opens (creating if needed) the configured database and applies pending migrations.
+    /// Throws <see cref="DatabaseSchemaTooNewException"/> if a newer Myelin already migrated it,
+    /// and <see cref="ArgumentException"/> for incomplete options.
+    /// </summary>
+    public static async Task<MyelinDatabase> OpenAsync(DatabaseOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.StateSnapshotInterval, 1);
+        StorageEngine engine = options.Engine switch
+        {
+            DatabaseEngineKind.Sqlite => await SqliteEngine.OpenAsync(options.SqlitePath(), cancellationToken),
+            _ => new PostgresEngine(options.PostgresConnectionString()),
+        };
+        try
+        {
+            int version = await MigrationRunner.MigrateAsync(engine, cancellationToken);
+            return new MyelinDatabase(engine, version, options);
+        }
+        catch
+        {
+            await engine.DisposeAsync();
+            throw;
+        }
+    }
+
+    private int _disposed;
+
+    /// <summary>Waits for queued writes to commit, then closes all connections. Safe to call twice.</summary>
+    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? _engine.DisposeAsync() : ValueTask.CompletedTask;
+}
