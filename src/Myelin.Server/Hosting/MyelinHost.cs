@@ -13,6 +13,7 @@ using Myelin.Server.Configuration;
 using Myelin.Server.Endpoints;
 using Myelin.Server.Http;
 using Myelin.Server.Metrics;
+using Myelin.Storage;
 using Prometheus;
 
 namespace Myelin.Server.Hosting;
@@ -24,11 +25,13 @@ namespace Myelin.Server.Hosting;
 public sealed partial class MyelinHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly MyelinDatabase _database;
     private int _stopped;
 
-    private MyelinHost(WebApplication app, MyelinConfig config, SigningKeyFile signingKey, IReadOnlyList<Uri> urls)
+    private MyelinHost(WebApplication app, MyelinDatabase database, MyelinConfig config, SigningKeyFile signingKey, IReadOnlyList<Uri> urls)
     {
         _app = app;
+        _database = database;
         Config = config;
         SigningKey = signingKey;
         Urls = urls;
@@ -47,13 +50,26 @@ public sealed partial class MyelinHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The opened, migrated database (also registered in DI).</summary>
+    public MyelinDatabase Database => _database;
+
     /// <summary>Builds the server from <paramref name="config"/>, binds its listeners and starts serving.</summary>
     /// <exception cref="ConfigException">The configuration cannot be used (e.g. unreadable TLS files or signing key).</exception>
     public static async Task<MyelinHost> StartAsync(MyelinConfig config, MyelinHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MyelinHostOptions();
         var signingKey = SigningKeyFile.LoadOrCreate(config.SigningKeyPath, out _);
-        var app = Build(config, options, signingKey);
+        var database = await config.Database.OpenAsync(cancellationToken);
+        WebApplication app;
+        try
+        {
+            app = Build(config, options, signingKey, database);
+        }
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
         try
         {
             await app.StartAsync(cancellationToken);
@@ -61,11 +77,12 @@ public sealed partial class MyelinHost : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
+            await database.DisposeAsync();
             throw;
         }
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
         var urls = addresses.Select(a => new Uri(a.Replace("[::]", "[::1]", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal))).ToList();
-        var host = new MyelinHost(app, config, signingKey, urls);
+        var host = new MyelinHost(app, database, config, signingKey, urls);
         var logger = app.Services.GetRequiredService<ILogger<MyelinHost>>();
         foreach (var url in urls)
         {
@@ -92,6 +109,8 @@ public sealed partial class MyelinHost : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             await _app.StopAsync(cancellationToken);
+            // Hosted services have finished; now the queued writes are committed and connections closed.
+            await _database.DisposeAsync();
         }
     }
 
@@ -101,7 +120,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKeyFile signingKey)
+    private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKeyFile signingKey, MyelinDatabase database)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -118,6 +137,8 @@ public sealed partial class MyelinHost : IAsyncDisposable
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(signingKey);
+        // Owned by the host (disposed after the app stops), so registered as an instance.
+        builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new MyelinMetrics(registry));
         builder.Services.AddSingleton(sp => new RateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
