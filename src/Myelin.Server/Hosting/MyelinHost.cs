@@ -15,6 +15,7 @@ using Myelin.Storage;
 using Myelin.Server.Endpoints;
 using Myelin.Server.Http;
 using Myelin.Server.Metrics;
+using Myelin.Storage;
 using Prometheus;
 
 namespace Myelin.Server.Hosting;
@@ -26,9 +27,8 @@ namespace Myelin.Server.Hosting;
 public sealed partial class MyelinHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private int _stopped;
-
     private readonly MyelinDatabase _database;
+    private int _stopped;
 
     private MyelinHost(WebApplication app, MyelinDatabase database, MyelinConfig config, SigningKeyFile signingKey, IReadOnlyList<Uri> urls)
     {
@@ -52,13 +52,16 @@ public sealed partial class MyelinHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The opened, migrated database (also registered in DI).</summary>
+    public MyelinDatabase Database => _database;
+
     /// <summary>Builds the server from <paramref name="config"/>, binds its listeners and starts serving.</summary>
     /// <exception cref="ConfigException">The configuration cannot be used (e.g. unreadable TLS files or signing key).</exception>
     public static async Task<MyelinHost> StartAsync(MyelinConfig config, MyelinHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MyelinHostOptions();
         var signingKey = SigningKeyFile.LoadOrCreate(config.SigningKeyPath, out _);
-        var database = await OpenDatabaseAsync(config.Database, cancellationToken);
+        var database = await config.Database.OpenAsync(cancellationToken);
         WebApplication app;
         try
         {
@@ -108,6 +111,8 @@ public sealed partial class MyelinHost : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             await _app.StopAsync(cancellationToken);
+            // Hosted services have finished; now the queued writes are committed and connections closed.
+            await _database.DisposeAsync();
         }
     }
 
@@ -115,23 +120,6 @@ public sealed partial class MyelinHost : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
-        await _database.DisposeAsync();
-    }
-
-    /// <summary>Opens (and migrates) the configured database; the host owns it and disposes it after the app stops.</summary>
-    private static async Task<MyelinDatabase> OpenDatabaseAsync(DatabaseConfig config, CancellationToken cancellationToken)
-    {
-        var options = config.Engine == DatabaseEngine.Sqlite
-            ? new DatabaseOptions { Name = "sqlite", Path = config.SqlitePath }
-            : new DatabaseOptions { Name = "postgres", ConnectionString = config.PostgresConnectionString };
-        try
-        {
-            return await MyelinDatabase.OpenAsync(options, cancellationToken);
-        }
-        catch (DatabaseSchemaTooNewException e)
-        {
-            throw new ConfigException(e.Message);
-        }
     }
 
     private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKeyFile signingKey, MyelinDatabase database)
@@ -151,11 +139,11 @@ public sealed partial class MyelinHost : IAsyncDisposable
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(signingKey);
+        // Owned by the host (disposed after the app stops), so registered as an instance.
+        builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new MyelinMetrics(registry));
         builder.Services.AddSingleton(sp => new RateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
-        // The host disposes the database after the app (and its hosted services) stopped, so queued writes drain first.
-        builder.Services.AddSingleton(database);
         builder.Services.AddClientApi();
         options.ConfigureServices?.Invoke(builder.Services);
 
