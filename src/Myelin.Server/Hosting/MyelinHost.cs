@@ -15,7 +15,6 @@ using Myelin.Storage;
 using Myelin.Server.Endpoints;
 using Myelin.Server.Http;
 using Myelin.Server.Metrics;
-using Myelin.Storage;
 using Prometheus;
 
 namespace Myelin.Server.Hosting;
