@@ -15,4 +15,24 @@ public static class MyelinCli
         root.Subcommands.Add(GenerateConfigCommand.Create());
         return root;
     }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. Signals are handled by <c>serve</c> itself (a graceful drain),
+    /// not by System.CommandLine's own termination timeout.
+    /// </summary>
+    public static Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken cancellationToken = default)
+    {
+        // Response files ("@file") are off: "@alice:example.com" is a user ID, not a file name.
+        var parse = Create().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };
+        if (output is not null)
+        {
+            invocation.Output = output;
+        }
+        if (error is not null)
+        {
+            invocation.Error = error;
+        }
+        return parse.InvokeAsync(invocation, cancellationToken);
+    }
 }
