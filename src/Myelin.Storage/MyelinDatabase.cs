@@ -1,6 +1,10 @@
 using Myelin.Storage.Devices;
 using Myelin.Storage.Engines;
+using Myelin.Storage.Events;
+using Myelin.Storage.Memberships;
 using Myelin.Storage.Migrations;
+using Myelin.Storage.Rooms;
+using Myelin.Storage.State;
 using Myelin.Storage.Streams;
 using Myelin.Storage.Users;
 
@@ -24,7 +28,12 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Devices = new DeviceStore(engine);
         AccessTokens = new AccessTokenStore(engine);
         Streams = new StreamPositionStore(engine);
-        _ = options;
+        Rooms = new RoomStore(engine);
+        RoomAliases = new RoomAliasStore(engine);
+        var stateGroups = new StateGroups(options.StateSnapshotInterval);
+        Events = new EventStore(engine, stateGroups);
+        State = new StateStore(engine, stateGroups);
+        Memberships = new RoomMembershipStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -38,6 +47,11 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IDeviceStore Devices { get; }
     public IAccessTokenStore AccessTokens { get; }
     public IStreamPositionStore Streams { get; }
+    public IRoomStore Rooms { get; }
+    public IRoomAliasStore RoomAliases { get; }
+    public IEventStore Events { get; }
+    public IStateStore State { get; }
+    public IRoomMembershipStore Memberships { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.

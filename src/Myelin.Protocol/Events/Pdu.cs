@@ -30,6 +30,26 @@ public sealed class Pdu
     /// <summary>The redacted event, from the top level (v1–v10) or <c>content.redacts</c> (v11+).</summary>
     public EventId? Redacts { get; init; }
 
+    /// <summary>The whole event as parsed from <see cref="Json"/>: what hashes and signatures are checked against.</summary>
+    public JsonElement Root
+    {
+        get
+        {
+            if (Volatile.Read(ref _root) is { } root)
+            {
+                return root.Element;
+            }
+            var parsed = new ParsedRoot(JsonElement.Parse(Json.Span, Myelin.Protocol.Json.CanonicalJson.ParseOptions));
+            Volatile.Write(ref _root, parsed);
+            return parsed.Element;
+        }
+        init => _root = new ParsedRoot(value);
+    }
+
+    private ParsedRoot? _root;
+
+    private sealed record ParsedRoot(JsonElement Element);
+
     public bool IsState => StateKey is not null;
     public StateKey? StateTuple => StateKey is null ? null : new StateKey(Type, StateKey);
 

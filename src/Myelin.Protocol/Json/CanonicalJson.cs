@@ -140,36 +140,18 @@ public static class CanonicalJson
     /// <summary>Checks that <paramref name="value"/> has a canonical form (see the class remarks for <paramref name="strict"/>).</summary>
     public static bool TryValidate(JsonElement value, bool strict, [NotNullWhen(false)] out string? error)
     {
-        error = CanonicalJsonWriter.Write(value, NullBufferWriter.Instance, strict);
+        error = CanonicalJsonWriter.Write(value, new CountingBufferWriter(), strict);
         return error is null;
+    }
+
+    /// <summary>The length of the canonical form, or -1 with <paramref name="error"/> when there is none.</summary>
+    public static long MeasureCanonicalLength(JsonElement value, bool strict, out string? error)
+    {
+        var counter = new CountingBufferWriter();
+        error = CanonicalJsonWriter.Write(value, counter, strict);
+        return error is null ? counter.Count : -1;
     }
 
     /// <summary>Whether a room version requires strict canonical JSON. spec: rooms/v6 "Canonical JSON".</summary>
     public static bool IsStrict(RoomVersion version) => version.StrictCanonicalJson;
-
-    /// <summary>A writer that discards its output, for validation and size measurement.</summary>
-    private sealed class NullBufferWriter : IBufferWriter<byte>
-    {
-        public static readonly NullBufferWriter Instance = new();
-        [ThreadStatic]
-        private static byte[]? t_scratch;
-
-        public void Advance(int count)
-        {
-        }
-
-        public Memory<byte> GetMemory(int sizeHint = 0) => Scratch(sizeHint);
-
-        public Span<byte> GetSpan(int sizeHint = 0) => Scratch(sizeHint);
-
-        private static byte[] Scratch(int sizeHint)
-        {
-            byte[]? scratch = t_scratch;
-            if (scratch is null || scratch.Length < sizeHint)
-            {
-                t_scratch = scratch = new byte[Math.Max(4096, sizeHint)];
-            }
-            return scratch;
-        }
-    }
 }

@@ -9,11 +9,12 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Myelin.Server.ClientApi;
 using Myelin.Server.Configuration;
+using Myelin.Storage;
 using Myelin.Server.Endpoints;
 using Myelin.Server.Http;
 using Myelin.Server.Metrics;
-using Myelin.Storage;
 using Prometheus;
 
 namespace Myelin.Server.Hosting;
@@ -142,6 +143,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new MyelinMetrics(registry));
         builder.Services.AddSingleton(sp => new RateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddClientApi();
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -157,6 +159,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
 
         app.MapDiscoveryApi(config);
         app.MapMetrics("/metrics", registry);
+        app.MapClientApi();
         options.ConfigureEndpoints?.Invoke(app);
         return app;
     }

@@ -1,0 +1,27 @@
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Myelin.Server.Accounts;
+using Myelin.Server.Authentication;
+using Myelin.Server.Ephemeral;
+using Myelin.Server.Streams;
+
+namespace Myelin.Server.ClientApi;
+
+/// <summary>Registers the client-server API's services and endpoints. One line per area.</summary>
+public static class ClientApiRegistration
+{
+    public static IServiceCollection AddClientApi(this IServiceCollection services)
+    {
+        services.AddSingleton<Notifier>();
+        services.AddSingleton<AccessTokenAuthenticator>();
+        services.AddSingleton<UserInteractiveAuth>();
+        services.AddSingleton<PasswordHasher>();
+        services.AddSingleton<TypingTracker>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
+    {
+        return app;
+    }
+}
