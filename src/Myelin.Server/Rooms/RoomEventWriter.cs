@@ -137,6 +137,10 @@ public sealed partial class RoomEventWriter
                 Depth = depth,
                 OriginServerTs = request.Timestamp ?? _time.GetUtcNow().ToUnixTimeMilliseconds(),
                 Redacts = version.RedactsInContent ? null : request.Redacts,
+                // Lets clients be served prev_content without a state lookup (as Synapse records it).
+                Unsigned = request.StateKey is not null && head.State.TryGetValue(new StateKey(request.Type, request.StateKey), out var replaced)
+                    ? JsonElement.Parse($"{{\"replaces_state\":\"{replaced.EventId.Value}\"}}")
+                    : null,
                 ReferenceHashOf = version.EventIdInPdu ? id => ReferenceHashOf(head, id) : null,
             };
             var pdu = Build(template);
