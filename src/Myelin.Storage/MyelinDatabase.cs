@@ -1,11 +1,15 @@
+using Myelin.Storage.AccountData;
 using Myelin.Storage.Devices;
 using Myelin.Storage.Engines;
 using Myelin.Storage.Events;
+using Myelin.Storage.Filters;
 using Myelin.Storage.Memberships;
 using Myelin.Storage.Migrations;
+using Myelin.Storage.Receipts;
 using Myelin.Storage.Rooms;
 using Myelin.Storage.State;
 using Myelin.Storage.Streams;
+using Myelin.Storage.ToDevice;
 using Myelin.Storage.Users;
 
 namespace Myelin.Storage;
@@ -34,6 +38,10 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Events = new EventStore(engine, stateGroups);
         State = new StateStore(engine, stateGroups);
         Memberships = new RoomMembershipStore(engine);
+        AccountData = new AccountDataStore(engine);
+        Receipts = new ReceiptStore(engine);
+        Filters = new FilterStore(engine);
+        ToDevice = new ToDeviceStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -52,6 +60,10 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IEventStore Events { get; }
     public IStateStore State { get; }
     public IRoomMembershipStore Memberships { get; }
+    public IAccountDataStore AccountData { get; }
+    public IReceiptStore Receipts { get; }
+    public IFilterStore Filters { get; }
+    public IToDeviceStore ToDevice { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.
