@@ -260,9 +260,9 @@ public static class ConfigLoader
         var args = section.Section("args");
         switch (name)
         {
-            case "sqlite3":
+            case "sqlite3" or "sqlite":
                 return DatabaseConfig.Sqlite(resolvePath(args?.String("database") ?? "homeserver.db"));
-            case "psycopg2":
+            case "psycopg2" or "postgres" or "postgresql":
                 if (args is null)
                 {
                     section.Error("args", "is required for psycopg2 (user, password, database, host, port)");
@@ -270,7 +270,7 @@ public static class ConfigLoader
                 }
                 return DatabaseConfig.Postgres(ReadPostgresConnectionString(args));
             default:
-                section.Error("name", $"'{name}' is not supported; use sqlite3 or psycopg2");
+                section.Error("name", $"'{name}' is not supported; use sqlite3 or psycopg2 (PostgreSQL)");
                 return null;
         }
     }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Myelin.Server.ClientApi;
+using Myelin.Protocol.Crypto;
 using Myelin.Server.Configuration;
 using Myelin.Storage;
 using Myelin.Server.Endpoints;
@@ -29,7 +30,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
     private readonly MyelinDatabase _database;
     private int _stopped;
 
-    private MyelinHost(WebApplication app, MyelinDatabase database, MyelinConfig config, SigningKeyFile signingKey, IReadOnlyList<Uri> urls)
+    private MyelinHost(WebApplication app, MyelinDatabase database, MyelinConfig config, SigningKey signingKey, IReadOnlyList<Uri> urls)
     {
         _app = app;
         _database = database;
@@ -41,7 +42,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
     public MyelinConfig Config { get; }
 
     /// <summary>The server's Ed25519 signing key, loaded (or created) from <c>signing_key_path</c>.</summary>
-    public SigningKeyFile SigningKey { get; }
+    public SigningKey SigningKey { get; }
 
     /// <summary>The addresses actually bound, with the real port when the config asked for port 0.</summary>
     public IReadOnlyList<Uri> Urls { get; }
@@ -59,8 +60,17 @@ public sealed partial class MyelinHost : IAsyncDisposable
     public static async Task<MyelinHost> StartAsync(MyelinConfig config, MyelinHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MyelinHostOptions();
-        var signingKey = SigningKeyFile.LoadOrCreate(config.SigningKeyPath, out _);
-        var database = await config.Database.OpenAsync(cancellationToken);
+        var signingKey = ServerKeyFile.LoadOrCreate(config.SigningKeyPath, out _);
+        MyelinDatabase database;
+        try
+        {
+            database = await config.Database.OpenAsync(cancellationToken);
+        }
+        catch
+        {
+            signingKey.Dispose();
+            throw;
+        }
         WebApplication app;
         try
         {
@@ -69,6 +79,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         catch
         {
             await database.DisposeAsync();
+            signingKey.Dispose();
             throw;
         }
         try
@@ -79,6 +90,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         {
             await app.DisposeAsync();
             await database.DisposeAsync();
+            signingKey.Dispose();
             throw;
         }
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
@@ -119,9 +131,10 @@ public sealed partial class MyelinHost : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
+        SigningKey.Dispose();
     }
 
-    private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKeyFile signingKey, MyelinDatabase database)
+    private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKey signingKey, MyelinDatabase database)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {

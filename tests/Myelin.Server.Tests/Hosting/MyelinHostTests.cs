@@ -18,7 +18,11 @@ public sealed class MyelinHostTests
         Assert.NotEqual(0, server.Host.BaseAddress.Port);
         Assert.True(File.Exists(config.Database.SqlitePath));
         Assert.True(File.Exists(config.SigningKeyPath));
-        Assert.Equal(SigningKeyFile.Load(config.SigningKeyPath).KeyId, server.Host.SigningKey.KeyId);
+        using (var fromFile = ServerKeyFile.Load(config.SigningKeyPath))
+        {
+            Assert.Equal(fromFile.KeyId, server.Host.SigningKey.KeyId);
+            Assert.Equal(fromFile.VerifyKey.PublicKeyBase64, server.Host.SigningKey.VerifyKey.PublicKeyBase64);
+        }
 
         var database = server.Host.Services.GetRequiredService<MyelinDatabase>();
         var alice = UserId.Parse("@alice:test.example");
@@ -32,7 +36,7 @@ public sealed class MyelinHostTests
         string data = Directory.CreateTempSubdirectory("myelin-test-").FullName;
         var config = TestServer.DefaultConfig(data);
         var bob = UserId.Parse("@bob:test.example");
-        string keyId;
+        Myelin.Protocol.Identifiers.KeyId keyId;
         await using (var first = await Server.Hosting.MyelinHost.StartAsync(config, new() { ConsoleLogging = false }))
         {
             Assert.True(await first.Database.Users.CreateAsync(new NewUser(bob, null, 1)));
