@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
-using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
@@ -20,11 +19,6 @@ public static class ClientApiRegistration
         services.AddSingleton<UserInteractiveAuth>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
-        services.AddSingleton(sp =>
-        {
-            var file = sp.GetRequiredService<SigningKeyFile>();
-            return Myelin.Protocol.Crypto.SigningKey.FromSeed(file.Seed, file.Version);
-        });
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
