@@ -1,3 +1,4 @@
+using Myelin.Storage.Accounts;
 using Myelin.Storage.Devices;
 using Myelin.Storage.Engines;
 using Myelin.Storage.Events;
@@ -34,6 +35,10 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Events = new EventStore(engine, stateGroups);
         State = new StateStore(engine, stateGroups);
         Memberships = new RoomMembershipStore(engine);
+        RegistrationTokens = new RegistrationTokenStore(engine);
+        UserTokens = new UserTokenStore(engine);
+        ProfileFields = new ProfileFieldStore(engine);
+        UserReports = new UserReportStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -52,6 +57,10 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IEventStore Events { get; }
     public IStateStore State { get; }
     public IRoomMembershipStore Memberships { get; }
+    public IRegistrationTokenStore RegistrationTokens { get; }
+    public IUserTokenStore UserTokens { get; }
+    public IProfileFieldStore ProfileFields { get; }
+    public IUserReportStore UserReports { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.
