@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.Accounts;
+using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Streams;
 
@@ -17,11 +19,15 @@ public static class ClientApiRegistration
         services.AddSingleton<UserInteractiveAuth>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
+        services.AddAccounts();
         return services;
     }
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapRegistrationApi();
+        app.MapLoginApi();
+        app.MapSynapseAdminApi();
         return app;
     }
 }
