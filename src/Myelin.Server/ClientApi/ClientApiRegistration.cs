@@ -27,6 +27,8 @@ public static class ClientApiRegistration
     {
         app.MapRegistrationApi();
         app.MapLoginApi();
+        app.MapAccountManagementApi();
+        app.MapDeviceApi();
         app.MapSynapseAdminApi();
         return app;
     }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Http;
 
@@ -64,6 +66,14 @@ public static class BodyFields
     {
         var auth = body.OptionalObject("auth");
         return auth is null ? null : JsonSerializer.SerializeToElement(auth);
+    }
+
+    /// <summary>The body as a JSON object, or an empty object when the request has no body at all (e.g. a bare DELETE).</summary>
+    public static async Task<JsonObject> ReadOptionalJsonObjectAsync(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        bool hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
+        return hasBody ? await context.Request.ReadJsonObjectAsync(context.RequestAborted) : new JsonObject();
     }
 
     /// <summary>A user ID path parameter; malformed → 400 <c>M_INVALID_PARAM</c>.</summary>
