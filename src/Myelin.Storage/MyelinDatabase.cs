@@ -1,12 +1,16 @@
 using Myelin.Storage.Accounts;
+using Myelin.Storage.AccountData;
 using Myelin.Storage.Devices;
 using Myelin.Storage.Engines;
 using Myelin.Storage.Events;
+using Myelin.Storage.Filters;
 using Myelin.Storage.Memberships;
 using Myelin.Storage.Migrations;
+using Myelin.Storage.Receipts;
 using Myelin.Storage.Rooms;
 using Myelin.Storage.State;
 using Myelin.Storage.Streams;
+using Myelin.Storage.ToDevice;
 using Myelin.Storage.Users;
 
 namespace Myelin.Storage;
@@ -39,6 +43,10 @@ public sealed class MyelinDatabase : IAsyncDisposable
         UserTokens = new UserTokenStore(engine);
         ProfileFields = new ProfileFieldStore(engine);
         UserReports = new UserReportStore(engine);
+        AccountData = new AccountDataStore(engine);
+        Receipts = new ReceiptStore(engine);
+        Filters = new FilterStore(engine);
+        ToDevice = new ToDeviceStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -61,6 +69,10 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IUserTokenStore UserTokens { get; }
     public IProfileFieldStore ProfileFields { get; }
     public IUserReportStore UserReports { get; }
+    public IAccountDataStore AccountData { get; }
+    public IReceiptStore Receipts { get; }
+    public IFilterStore Filters { get; }
+    public IToDeviceStore ToDevice { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.

@@ -1,2 +1,4 @@
-// The executable is a thin shell over Myelin.Server's embeddable host; see the "host" issue.
-return 0;
+using Myelin.Cli;
+
+// The executable is a thin shell: MyelinCli parses the arguments, Myelin.Server's MyelinHost does the work.
+return await MyelinCli.InvokeAsync(args);

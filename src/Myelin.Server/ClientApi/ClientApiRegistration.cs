@@ -4,7 +4,10 @@ using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Accounts;
 using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
+using Myelin.Server.Events;
+using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
 
 namespace Myelin.Server.ClientApi;
@@ -20,6 +23,9 @@ public static class ClientApiRegistration
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
         services.AddAccounts();
+        services.AddSingleton<RoomEvents>();
+        services.AddSingleton<RoomEventWriter>();
+        services.AddSingleton<ClientEvents>();
         return services;
     }
 

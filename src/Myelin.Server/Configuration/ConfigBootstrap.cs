@@ -57,7 +57,7 @@ public static class ConfigBootstrap
             writer.Write(yaml);
         }
         var config = ConfigLoader.Load(fullPath).Config;
-        SigningKeyFile.LoadOrCreate(config.SigningKeyPath, out bool keyCreated);
+        ServerKeyFile.LoadOrCreate(config.SigningKeyPath, out bool keyCreated).Dispose();
         return new GeneratedConfig(fullPath, config.SigningKeyPath, keyCreated);
     }
 
@@ -73,7 +73,7 @@ public static class ConfigBootstrap
             generated = Generate(configPath, dataDirectory, ServerName.Parse("localhost"));
         }
         var loaded = ConfigLoader.Load(configPath);
-        SigningKeyFile.LoadOrCreate(loaded.Config.SigningKeyPath, out bool keyCreated);
+        ServerKeyFile.LoadOrCreate(loaded.Config.SigningKeyPath, out bool keyCreated).Dispose();
         return new BootstrapResult(loaded.Config, loaded.Warnings, generated, keyCreated || generated?.SigningKeyCreated == true);
     }
 }

@@ -127,6 +127,19 @@ public static class ConfigLoader
 
         var (logLevel, logFormat) = (ReadLogLevel(root), ReadLogFormat(root));
 
+        // Every key is read before deciding, so one run reports every invalid value.
+        bool serveServerWellKnown = root.Bool("serve_server_wellknown", false);
+        bool enableRegistration = root.Bool("enable_registration", false);
+        bool registrationRequiresToken = root.Bool("registration_requires_token", false);
+        string? registrationSharedSecret = root.String("registration_shared_secret");
+        bool allowGuestAccess = root.Bool("allow_guest_access", false);
+        string mediaStorePath = ResolvePath(root.StringOr("media_store_path", "media_store"));
+        var appServiceConfigFiles = (root.StringList("app_service_config_files") ?? []).Select(ResolvePath).ToList();
+        var federationCustomCaList = (root.StringList("federation_custom_ca_list") ?? []).Select(ResolvePath).ToList();
+        var federationDomainWhitelist = root.StringList("federation_domain_whitelist");
+        bool presenceEnabled = presence?.Bool("enabled", true) ?? true;
+        var shutdownTimeout = root.Duration("shutdown_timeout", TimeSpan.FromSeconds(30));
+
         if (publicBaseUrl is null || database is null || serverNameText is null)
         {
             return null;
@@ -136,31 +149,31 @@ public static class ConfigLoader
         {
             ServerName = serverName,
             PublicBaseUrl = publicBaseUrl,
-            ServeServerWellKnown = root.Bool("serve_server_wellknown", false),
+            ServeServerWellKnown = serveServerWellKnown,
             Listeners = listeners,
             Database = database,
             SigningKeyPath = signingKeyPath,
             TlsCertificatePath = tlsCertificate,
             TlsPrivateKeyPath = tlsKey,
-            EnableRegistration = root.Bool("enable_registration", false),
-            RegistrationRequiresToken = root.Bool("registration_requires_token", false),
-            RegistrationSharedSecret = root.String("registration_shared_secret"),
-            AllowGuestAccess = root.Bool("allow_guest_access", false),
+            EnableRegistration = enableRegistration,
+            RegistrationRequiresToken = registrationRequiresToken,
+            RegistrationSharedSecret = registrationSharedSecret,
+            AllowGuestAccess = allowGuestAccess,
             RateLimiting = rateLimiting,
             MaxUploadSize = maxUpload,
             MaxRequestBodySize = maxRequestBody,
-            MediaStorePath = ResolvePath(root.StringOr("media_store_path", "media_store")),
-            AppServiceConfigFiles = [.. (root.StringList("app_service_config_files") ?? []).Select(ResolvePath)],
+            MediaStorePath = mediaStorePath,
+            AppServiceConfigFiles = appServiceConfigFiles,
             TrustedKeyServers = trustedKeyServers,
-            FederationCustomCaList = [.. (root.StringList("federation_custom_ca_list") ?? []).Select(ResolvePath)],
+            FederationCustomCaList = federationCustomCaList,
             IpRangeBlacklist = blacklist,
             IpRangeWhitelist = whitelist,
-            FederationDomainWhitelist = root.StringList("federation_domain_whitelist"),
-            PresenceEnabled = presence?.Bool("enabled", true) ?? true,
+            FederationDomainWhitelist = federationDomainWhitelist,
+            PresenceEnabled = presenceEnabled,
             LogLevel = logLevel,
             LogFormat = logFormat,
             ReportStats = reportStats,
-            ShutdownTimeout = root.Duration("shutdown_timeout", TimeSpan.FromSeconds(30)),
+            ShutdownTimeout = shutdownTimeout,
         };
     }
 
@@ -247,9 +260,9 @@ public static class ConfigLoader
         var args = section.Section("args");
         switch (name)
         {
-            case "sqlite3":
+            case "sqlite3" or "sqlite":
                 return DatabaseConfig.Sqlite(resolvePath(args?.String("database") ?? "homeserver.db"));
-            case "psycopg2":
+            case "psycopg2" or "postgres" or "postgresql":
                 if (args is null)
                 {
                     section.Error("args", "is required for psycopg2 (user, password, database, host, port)");
@@ -257,7 +270,7 @@ public static class ConfigLoader
                 }
                 return DatabaseConfig.Postgres(ReadPostgresConnectionString(args));
             default:
-                section.Error("name", $"'{name}' is not supported; use sqlite3 or psycopg2");
+                section.Error("name", $"'{name}' is not supported; use sqlite3 or psycopg2 (PostgreSQL)");
                 return null;
         }
     }

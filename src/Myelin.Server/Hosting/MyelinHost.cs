@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Myelin.Server.ClientApi;
+using Myelin.Protocol.Crypto;
 using Myelin.Server.Configuration;
 using Myelin.Storage;
 using Myelin.Server.Endpoints;
@@ -26,11 +27,10 @@ namespace Myelin.Server.Hosting;
 public sealed partial class MyelinHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly MyelinDatabase _database;
     private int _stopped;
 
-    private readonly MyelinDatabase _database;
-
-    private MyelinHost(WebApplication app, MyelinDatabase database, MyelinConfig config, SigningKeyFile signingKey, IReadOnlyList<Uri> urls)
+    private MyelinHost(WebApplication app, MyelinDatabase database, MyelinConfig config, SigningKey signingKey, IReadOnlyList<Uri> urls)
     {
         _app = app;
         _database = database;
@@ -42,7 +42,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
     public MyelinConfig Config { get; }
 
     /// <summary>The server's Ed25519 signing key, loaded (or created) from <c>signing_key_path</c>.</summary>
-    public SigningKeyFile SigningKey { get; }
+    public SigningKey SigningKey { get; }
 
     /// <summary>The addresses actually bound, with the real port when the config asked for port 0.</summary>
     public IReadOnlyList<Uri> Urls { get; }
@@ -52,13 +52,25 @@ public sealed partial class MyelinHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The opened, migrated database (also registered in DI).</summary>
+    public MyelinDatabase Database => _database;
+
     /// <summary>Builds the server from <paramref name="config"/>, binds its listeners and starts serving.</summary>
     /// <exception cref="ConfigException">The configuration cannot be used (e.g. unreadable TLS files or signing key).</exception>
     public static async Task<MyelinHost> StartAsync(MyelinConfig config, MyelinHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new MyelinHostOptions();
-        var signingKey = SigningKeyFile.LoadOrCreate(config.SigningKeyPath, out _);
-        var database = await OpenDatabaseAsync(config.Database, cancellationToken);
+        var signingKey = ServerKeyFile.LoadOrCreate(config.SigningKeyPath, out _);
+        MyelinDatabase database;
+        try
+        {
+            database = await config.Database.OpenAsync(cancellationToken);
+        }
+        catch
+        {
+            signingKey.Dispose();
+            throw;
+        }
         WebApplication app;
         try
         {
@@ -67,6 +79,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         catch
         {
             await database.DisposeAsync();
+            signingKey.Dispose();
             throw;
         }
         try
@@ -77,6 +90,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         {
             await app.DisposeAsync();
             await database.DisposeAsync();
+            signingKey.Dispose();
             throw;
         }
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
@@ -108,6 +122,8 @@ public sealed partial class MyelinHost : IAsyncDisposable
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
             await _app.StopAsync(cancellationToken);
+            // Hosted services have finished; now the queued writes are committed and connections closed.
+            await _database.DisposeAsync();
         }
     }
 
@@ -115,26 +131,10 @@ public sealed partial class MyelinHost : IAsyncDisposable
     {
         await StopAsync();
         await _app.DisposeAsync();
-        await _database.DisposeAsync();
+        SigningKey.Dispose();
     }
 
-    /// <summary>Opens (and migrates) the configured database; the host owns it and disposes it after the app stops.</summary>
-    private static async Task<MyelinDatabase> OpenDatabaseAsync(DatabaseConfig config, CancellationToken cancellationToken)
-    {
-        var options = config.Engine == DatabaseEngine.Sqlite
-            ? new DatabaseOptions { Name = "sqlite", Path = config.SqlitePath }
-            : new DatabaseOptions { Name = "postgres", ConnectionString = config.PostgresConnectionString };
-        try
-        {
-            return await MyelinDatabase.OpenAsync(options, cancellationToken);
-        }
-        catch (DatabaseSchemaTooNewException e)
-        {
-            throw new ConfigException(e.Message);
-        }
-    }
-
-    private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKeyFile signingKey, MyelinDatabase database)
+    private static WebApplication Build(MyelinConfig config, MyelinHostOptions options, SigningKey signingKey, MyelinDatabase database)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
@@ -151,11 +151,11 @@ public sealed partial class MyelinHost : IAsyncDisposable
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(signingKey);
+        // Owned by the host (disposed after the app stops), so registered as an instance.
+        builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new MyelinMetrics(registry));
         builder.Services.AddSingleton(sp => new RateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
-        // The host disposes the database after the app (and its hosted services) stopped, so queued writes drain first.
-        builder.Services.AddSingleton(database);
         builder.Services.AddClientApi();
         options.ConfigureServices?.Invoke(builder.Services);
 

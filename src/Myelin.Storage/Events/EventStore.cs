@@ -141,6 +141,25 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
             return result;
         }, cancellationToken);
 
+    public Task<IReadOnlyDictionary<EventId, string>> GetTransactionIdsAsync(IReadOnlyCollection<EventId> eventIds, UserId user, DeviceId device, CancellationToken cancellationToken = default) =>
+        engine.ReadAsync<IReadOnlyDictionary<EventId, string>>(async db =>
+        {
+            var result = new Dictionary<EventId, string>();
+            foreach (var chunk in eventIds.Select(e => e.Value).Distinct(StringComparer.Ordinal).Chunk(500))
+            {
+                var (inList, parameters) = DbSession.InList("id", chunk, id => id);
+                var rows = await db.QueryAsync(
+                    $"SELECT event_id, txn_id FROM event_transactions WHERE user_id = @user_id AND device_id = @device_id AND event_id IN ({inList})",
+                    r => (EventId.Parse(r.GetString(0)), r.GetString(1)),
+                    [.. parameters, ("user_id", user.Value), ("device_id", device.Value)]);
+                foreach (var (id, txn) in rows)
+                {
+                    result[id] = txn;
+                }
+            }
+            return result;
+        }, cancellationToken);
+
     public Task<EventId?> GetEventIdForTransactionAsync(TransactionKey transaction, CancellationToken cancellationToken = default) =>
         engine.ReadAsync(async db => await db.ScalarAsync(
             "SELECT event_id FROM event_transactions WHERE user_id = @user_id AND device_id = @device_id AND txn_id = @txn_id",

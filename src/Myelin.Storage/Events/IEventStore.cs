@@ -20,6 +20,12 @@ public interface IEventStore
     /// <summary>The events that exist among <paramref name="eventIds"/>, keyed by ID.</summary>
     Task<IReadOnlyDictionary<EventId, StoredEvent>> GetEventsAsync(IReadOnlyCollection<EventId> eventIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The transaction IDs with which <paramref name="device"/> sent any of <paramref name="eventIds"/>: served back
+    /// to that device only, as <c>unsigned.transaction_id</c>. spec: client-server "Transaction identifiers".
+    /// </summary>
+    Task<IReadOnlyDictionary<EventId, string>> GetTransactionIdsAsync(IReadOnlyCollection<EventId> eventIds, UserId user, DeviceId device, CancellationToken cancellationToken = default);
+
     /// <summary>The event an earlier request with this transaction ID created, if any.</summary>
     Task<EventId?> GetEventIdForTransactionAsync(TransactionKey transaction, CancellationToken cancellationToken = default);
 

@@ -10,11 +10,10 @@ internal sealed class StreamPositionStore(StorageEngine engine) : IStreamPositio
     public Task<IReadOnlyDictionary<StreamName, StreamPosition>> GetAllCurrentAsync(CancellationToken cancellationToken = default) =>
         engine.ReadAsync<IReadOnlyDictionary<StreamName, StreamPosition>>(async db =>
         {
-            var result = new Dictionary<StreamName, StreamPosition>();
-            foreach (var stream in Enum.GetValues<StreamName>())
-            {
-                result[stream] = await StreamPositions.CurrentAsync(db, stream);
-            }
-            return result;
+            var rows = await db.QueryAsync("SELECT stream, position FROM stream_positions", r => (Key: r.GetString(0), Position: r.GetInt64(1)));
+            var byKey = rows.ToDictionary(r => r.Key, r => r.Position, StringComparer.Ordinal);
+            return Enum.GetValues<StreamName>().ToDictionary(
+                stream => stream,
+                stream => new StreamPosition(byKey.TryGetValue(StreamPositions.Key(stream), out long position) ? position : 0));
         }, cancellationToken);
 }

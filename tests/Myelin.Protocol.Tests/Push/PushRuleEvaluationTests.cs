@@ -95,19 +95,19 @@ public class PushRuleEvaluationTests
     public void Kinds_are_checked_in_order_override_content_room_sender_underride()
     {
         PushRuleSet set = Defaults;
-        set = Apply(set.Put(PushRuleKind.Sender, "@bob:example.org", Json("""{"actions": ["notify", {"set_tweak": "sound", "value": "sender"}]}""")));
+        set = Apply(set.Put(PushRuleKind.Sender, "@bob:example.org", ParseJson("""{"actions": ["notify", {"set_tweak": "sound", "value": "sender"}]}""")));
         PushEvent message = Event("m.room.message", """{"msgtype": "m.text", "body": "time for tea"}""");
         Assert.Equal("@bob:example.org", set.Evaluate(message, Group).Rule?.RuleId);
 
-        set = Apply(set.Put(PushRuleKind.Room, "!room:example.org", Json("""{"actions": []}""")));
+        set = Apply(set.Put(PushRuleKind.Room, "!room:example.org", ParseJson("""{"actions": []}""")));
         Assert.Equal("!room:example.org", set.Evaluate(message, Group).Rule?.RuleId);
         Assert.False(set.Evaluate(message, Group).Notify);
 
-        set = Apply(set.Put(PushRuleKind.Content, "tea", Json("""{"pattern": "TEA", "actions": ["notify", {"set_tweak": "highlight"}]}""")));
+        set = Apply(set.Put(PushRuleKind.Content, "tea", ParseJson("""{"pattern": "TEA", "actions": ["notify", {"set_tweak": "highlight"}]}""")));
         Assert.Equal("tea", set.Evaluate(message, Group).Rule?.RuleId);
         Assert.True(set.Evaluate(message, Group).Highlight);
 
-        set = Apply(set.Put(PushRuleKind.Override, "quiet", Json("""{"conditions": [{"kind": "room_member_count", "is": ">3"}], "actions": []}""")));
+        set = Apply(set.Put(PushRuleKind.Override, "quiet", ParseJson("""{"conditions": [{"kind": "room_member_count", "is": ">3"}], "actions": []}""")));
         Assert.Equal("quiet", set.Evaluate(message, Group).Rule?.RuleId);
         Assert.Equal("tea", set.Evaluate(message, Direct).Rule?.RuleId);
 
@@ -120,18 +120,18 @@ public class PushRuleEvaluationTests
     public void Within_a_kind_the_higher_rule_wins()
     {
         // spec: push "Push Rules": "tea" and "time" both match "It's time for tea"; order decides.
-        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Content, "tea", Json("""{"pattern": "tea", "actions": ["notify", {"set_tweak": "sound", "value": "tea"}]}""")));
-        set = Apply(set.Put(PushRuleKind.Content, "time", Json("""{"pattern": "time", "actions": ["notify", {"set_tweak": "sound", "value": "time"}]}"""), after: "tea"));
+        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Content, "tea", ParseJson("""{"pattern": "tea", "actions": ["notify", {"set_tweak": "sound", "value": "tea"}]}""")));
+        set = Apply(set.Put(PushRuleKind.Content, "time", ParseJson("""{"pattern": "time", "actions": ["notify", {"set_tweak": "sound", "value": "time"}]}"""), after: "tea"));
         PushEvent message = Event("m.room.message", """{"msgtype": "m.text", "body": "It's time for tea"}""");
         Assert.Equal("tea", set.Evaluate(message, Group).Sound);
-        set = Apply(set.Put(PushRuleKind.Content, "time", Json("""{"pattern": "time", "actions": ["notify", {"set_tweak": "sound", "value": "time"}]}"""), before: "tea"));
+        set = Apply(set.Put(PushRuleKind.Content, "time", ParseJson("""{"pattern": "time", "actions": ["notify", {"set_tweak": "sound", "value": "time"}]}"""), before: "tea"));
         Assert.Equal("time", set.Evaluate(message, Group).Sound);
     }
 
     [Fact]
     public void Custom_display_name_rule_works_with_the_deprecated_condition()
     {
-        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Override, "display-name", Json("""{"conditions": [{"kind": "contains_display_name"}], "actions": ["notify", {"set_tweak": "highlight"}]}""")));
+        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Override, "display-name", ParseJson("""{"conditions": [{"kind": "contains_display_name"}], "actions": ["notify", {"set_tweak": "highlight"}]}""")));
         Assert.True(set.Evaluate(Event("m.room.message", """{"msgtype": "m.text", "body": "Alice, look"}"""), Group).Highlight);
         Assert.False(set.Evaluate(Event("m.room.message", """{"msgtype": "m.text", "body": "Malice, look"}"""), Group).Highlight);
     }
@@ -139,7 +139,7 @@ public class PushRuleEvaluationTests
     [Fact]
     public void A_rule_with_an_unknown_condition_is_effectively_disabled()
     {
-        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Override, "future", Json("""{"conditions": [{"kind": "org.example.future"}], "actions": ["notify", {"set_tweak": "highlight"}]}""")));
+        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Override, "future", ParseJson("""{"conditions": [{"kind": "org.example.future"}], "actions": ["notify", {"set_tweak": "highlight"}]}""")));
         PushEvaluation result = set.Evaluate(Event("m.room.message", """{"msgtype": "m.text", "body": "x"}"""), Group);
         Assert.Equal(DefaultPushRules.Message, result.Rule?.RuleId);
     }
@@ -160,7 +160,7 @@ public class PushRuleEvaluationTests
         Assert.Equal(DefaultPushRules.IsUserMention, Defaults.Evaluate(PushEvent.FromPdu(pdu), Group).Rule?.RuleId);
     }
 
-    internal static JsonElement Json(string json) => JsonElement.Parse(json);
+    internal static JsonElement ParseJson(string json) => JsonElement.Parse(json);
 
     internal static PushRuleSet Apply(PushRuleEdit edit)
     {

@@ -9,7 +9,7 @@ public class PushRuleSetEditingTests
 {
     private static readonly UserId Alice = UserId.Parse("@alice:example.org");
     private static readonly PushRuleSet Defaults = PushRuleSet.CreateDefault(Alice);
-    private static readonly JsonElement Silent = Json("""{"actions": []}""");
+    private static readonly JsonElement Silent = ParseJson("""{"actions": []}""");
 
     private static string[] Ids(PushRuleSet set, PushRuleKind kind) => [.. set.GetRules(kind).Select(r => r.RuleId)];
 
@@ -62,9 +62,9 @@ public class PushRuleSetEditingTests
     [Fact]
     public void Updating_a_rule_replaces_its_parameters_but_keeps_enabled()
     {
-        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Content, "cake", Json("""{"pattern": "cake", "actions": ["notify"]}""")));
+        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Content, "cake", ParseJson("""{"pattern": "cake", "actions": ["notify"]}""")));
         set = Apply(set.SetEnabled(PushRuleKind.Content, "cake", false));
-        set = Apply(set.Put(PushRuleKind.Content, "cake", Json("""{"pattern": "cake*lie", "actions": []}""")));
+        set = Apply(set.Put(PushRuleKind.Content, "cake", ParseJson("""{"pattern": "cake*lie", "actions": []}""")));
         PushRule rule = set.Find(PushRuleKind.Content, "cake")!;
         Assert.Equal("cake*lie", rule.Pattern);
         Assert.Empty(rule.Actions);
@@ -119,7 +119,7 @@ public class PushRuleSetEditingTests
     [InlineData(PushRuleKind.Override, """[]""", PushRuleErrorKind.BadJson, "M_BAD_JSON")]
     public void Invalid_rule_bodies_are_rejected(PushRuleKind kind, string body, PushRuleErrorKind error, string errcode)
     {
-        PushRuleEdit edit = Defaults.Put(kind, "r", Json(body));
+        PushRuleEdit edit = Defaults.Put(kind, "r", ParseJson(body));
         Assert.False(edit.Succeeded);
         Assert.Equal(error, edit.Error.Kind);
         Assert.Equal(errcode, edit.Error.ErrCode);
@@ -128,7 +128,7 @@ public class PushRuleSetEditingTests
     [Fact]
     public void Historical_actions_are_accepted_and_stripped()
     {
-        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Room, "!r:example.org", Json("""{"actions": ["dont_notify", "coalesce"]}""")));
+        PushRuleSet set = Apply(Defaults.Put(PushRuleKind.Room, "!r:example.org", ParseJson("""{"actions": ["dont_notify", "coalesce"]}""")));
         Assert.Empty(set.Find(PushRuleKind.Room, "!r:example.org")!.Actions);
         Assert.Equal("""{"rule_id":"!r:example.org","default":false,"enabled":true,"actions":[]}""",
             System.Text.Encoding.UTF8.GetString(set.Find(PushRuleKind.Room, "!r:example.org")!.ToJsonBytes()));
@@ -164,7 +164,7 @@ public class PushRuleSetEditingTests
     public void Account_data_round_trip_keeps_user_rules_order_and_changes_to_defaults()
     {
         PushRuleSet set = WithOverrides("a", "b");
-        set = Apply(set.Put(PushRuleKind.Content, "cake", Json("""{"pattern": "cake", "actions": ["notify", {"set_tweak": "sound", "value": "cakealarm.wav"}]}""")));
+        set = Apply(set.Put(PushRuleKind.Content, "cake", ParseJson("""{"pattern": "cake", "actions": ["notify", {"set_tweak": "sound", "value": "cakealarm.wav"}]}""")));
         set = Apply(set.Put(PushRuleKind.Sender, "@spambot:matrix.org", Silent));
         set = Apply(set.SetEnabled(PushRuleKind.Override, DefaultPushRules.Master, true));
         set = Apply(set.SetEnabled(PushRuleKind.Override, "b", false));
@@ -198,7 +198,7 @@ public class PushRuleSetEditingTests
               "underride": "garbage"
             }}
             """;
-        PushRuleSet set = PushRuleSet.FromAccountData(Alice, Json(stored));
+        PushRuleSet set = PushRuleSet.FromAccountData(Alice, ParseJson(stored));
         PushRuleSet defaults = PushRuleSet.CreateDefault(Alice);
 
         PushRule suppress = set.Find(PushRuleKind.Override, DefaultPushRules.SuppressNotices)!;
@@ -219,7 +219,7 @@ public class PushRuleSetEditingTests
     [Fact]
     public void A_stored_default_without_an_enabled_flag_keeps_the_default_flag()
     {
-        PushRuleSet set = PushRuleSet.FromAccountData(Alice, Json("""{"global": {"override": [{"rule_id": ".m.rule.master", "actions": []}]}}"""));
+        PushRuleSet set = PushRuleSet.FromAccountData(Alice, ParseJson("""{"global": {"override": [{"rule_id": ".m.rule.master", "actions": []}]}}"""));
         Assert.False(set.Find(PushRuleKind.Override, DefaultPushRules.Master)!.Enabled);
     }
 
@@ -240,11 +240,11 @@ public class PushRuleSetEditingTests
     {
         // spec: push "Push Rules: Events" "Examples".
         PushRuleSet set = Defaults;
-        set = Apply(set.Put(PushRuleKind.Room, "!dj234r78wl45Gh4D:matrix.org", Json("""{"actions": []}""")));
-        set = Apply(set.Put(PushRuleKind.Sender, "@spambot:matrix.org", Json("""{"actions": []}""")));
-        set = Apply(set.Put(PushRuleKind.Content, "SSByZWFsbHkgbGlrZSBjYWtl", Json("""{"pattern": "cake", "actions": ["notify", {"set_tweak": "sound", "value": "cakealarm.wav"}]}""")));
-        set = Apply(set.Put(PushRuleKind.Content, "U3BvbmdlIGNha2UgaXMgYmVzdA", Json("""{"pattern": "cake*lie", "actions": ["notify"]}"""), before: "SSByZWFsbHkgbGlrZSBjYWtl"));
-        set = Apply(set.Put(PushRuleKind.Override, "U2VlIHlvdSBpbiBUaGUgRHVrZQ", Json("""
+        set = Apply(set.Put(PushRuleKind.Room, "!dj234r78wl45Gh4D:matrix.org", ParseJson("""{"actions": []}""")));
+        set = Apply(set.Put(PushRuleKind.Sender, "@spambot:matrix.org", ParseJson("""{"actions": []}""")));
+        set = Apply(set.Put(PushRuleKind.Content, "SSByZWFsbHkgbGlrZSBjYWtl", ParseJson("""{"pattern": "cake", "actions": ["notify", {"set_tweak": "sound", "value": "cakealarm.wav"}]}""")));
+        set = Apply(set.Put(PushRuleKind.Content, "U3BvbmdlIGNha2UgaXMgYmVzdA", ParseJson("""{"pattern": "cake*lie", "actions": ["notify"]}"""), before: "SSByZWFsbHkgbGlrZSBjYWtl"));
+        set = Apply(set.Put(PushRuleKind.Override, "U2VlIHlvdSBpbiBUaGUgRHVrZQ", ParseJson("""
             {"conditions": [{"kind": "event_match", "key": "content.body", "pattern": "beer"}, {"kind": "room_member_count", "is": "<=10"}],
              "actions": ["notify", {"set_tweak": "sound", "value": "beeroclock.wav"}]}
             """)));
@@ -252,7 +252,7 @@ public class PushRuleSetEditingTests
 
         var context = new PushContext(8, null, 0, NotificationPowerLevels.Default);
         PushEvent Message(string body, string room = "!other:matrix.org", string sender = "@bob:matrix.org") =>
-            new(Json($$"""{"type": "m.room.message", "room_id": "{{room}}", "sender": "{{sender}}", "content": {"msgtype": "m.text", "body": "{{body}}"} }"""));
+            new(ParseJson($$"""{"type": "m.room.message", "room_id": "{{room}}", "sender": "{{sender}}", "content": {"msgtype": "m.text", "body": "{{body}}"} }"""));
 
         Assert.Equal("cakealarm.wav", set.Evaluate(Message("cake time"), context).Sound);
         Assert.Null(set.Evaluate(Message("the cake is a lie"), context).Sound);

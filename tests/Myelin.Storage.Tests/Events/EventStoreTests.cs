@@ -99,6 +99,13 @@ public abstract class EventStoreTests : StorageTestBase
         // The same txn ID from another device is a different request.
         var other = room.Next(EventTypes.Message, Alice, new { body = "hi" });
         Assert.False((await room.SendAsync(other, r => r with { Transaction = txn with { DeviceId = Ids.Device("LAPTOP") } })).Deduplicated);
+
+        // Each device sees only its own transaction IDs.
+        var phone = await Db.Events.GetTransactionIdsAsync([first.EventId, other.EventId], Alice, Ids.Device("PHONE"));
+        Assert.Equal("txn1", Assert.Single(phone, kv => kv.Key == first.EventId).Value);
+        Assert.DoesNotContain(other.EventId, phone.Keys);
+        var laptop = await Db.Events.GetTransactionIdsAsync([first.EventId, other.EventId], Alice, Ids.Device("LAPTOP"));
+        Assert.Equal([other.EventId], laptop.Keys);
     }
 
     [Fact]

@@ -117,6 +117,8 @@ CREATE TABLE event_transactions (
     created_ts INTEGER NOT NULL,
     PRIMARY KEY (user_id, device_id, txn_id)
 );
+-- Serving an event back to the device that sent it includes its transaction_id.
+CREATE INDEX event_transactions_event ON event_transactions (event_id);
 
 CREATE TABLE state_groups (
     id INTEGER PRIMARY KEY,
