@@ -4,6 +4,8 @@ using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Accounts;
 using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.Profiles;
 using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
@@ -23,6 +25,7 @@ public static class ClientApiRegistration
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
         services.AddAccounts();
+        services.AddProfiles();
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
@@ -35,6 +38,7 @@ public static class ClientApiRegistration
         app.MapLoginApi();
         app.MapAccountManagementApi();
         app.MapDeviceApi();
+        app.MapProfileApi();
         app.MapSynapseAdminApi();
         return app;
     }
