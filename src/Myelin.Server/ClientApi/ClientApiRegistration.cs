@@ -2,6 +2,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.Accounts;
+using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.Profiles;
+using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
@@ -19,6 +24,8 @@ public static class ClientApiRegistration
         services.AddSingleton<UserInteractiveAuth>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
+        services.AddAccounts();
+        services.AddProfiles();
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
@@ -27,6 +34,12 @@ public static class ClientApiRegistration
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapRegistrationApi();
+        app.MapLoginApi();
+        app.MapAccountManagementApi();
+        app.MapDeviceApi();
+        app.MapProfileApi();
+        app.MapSynapseAdminApi();
         return app;
     }
 }
