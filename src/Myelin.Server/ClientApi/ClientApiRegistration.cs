@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.Directory;
+using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
@@ -22,11 +24,18 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
+        services.AddRooms();
         return services;
     }
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapCreateRoomApi();
+        app.MapMembershipApi();
+        app.MapRoomEventApi();
+        app.MapRoomStateApi();
+        app.MapRoomAliasApi();
+        app.MapPublicRoomsApi();
         return app;
     }
 }
