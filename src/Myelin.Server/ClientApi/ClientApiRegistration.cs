@@ -7,6 +7,8 @@ using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.Profiles;
 using Myelin.Server.Configuration;
+using Myelin.Server.ClientApi.Directory;
+using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
@@ -31,6 +33,7 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
         services.AddVisibility();
+        services.AddRooms();
         return services;
     }
 
@@ -42,6 +45,12 @@ public static class ClientApiRegistration
         app.MapDeviceApi();
         app.MapProfileApi();
         app.MapSynapseAdminApi();
+        app.MapCreateRoomApi();
+        app.MapMembershipApi();
+        app.MapRoomEventApi();
+        app.MapRoomStateApi();
+        app.MapRoomAliasApi();
+        app.MapPublicRoomsApi();
         return app;
     }
 }
