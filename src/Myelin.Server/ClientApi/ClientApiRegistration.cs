@@ -6,6 +6,7 @@ using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Timeline;
 using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
@@ -24,6 +25,7 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
         services.AddVisibility();
+        services.AddTimeline();
         return services;
     }
 

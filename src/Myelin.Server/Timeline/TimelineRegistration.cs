@@ -1,0 +1,13 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Myelin.Server.Timeline;
+
+public static class TimelineRegistration
+{
+    /// <summary>The timeline-reading services: bundled aggregations, pagination and event context.</summary>
+    public static IServiceCollection AddTimeline(this IServiceCollection services)
+    {
+        services.AddSingleton<RelationAggregator>();
+        return services;
+    }
+}
