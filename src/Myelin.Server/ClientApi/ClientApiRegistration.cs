@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
+using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
@@ -31,6 +32,7 @@ public static class ClientApiRegistration
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapMessagesApi();
         return app;
     }
 }

@@ -8,6 +8,7 @@ public static class TimelineRegistration
     public static IServiceCollection AddTimeline(this IServiceCollection services)
     {
         services.AddSingleton<RelationAggregator>();
+        services.AddSingleton<RoomTimeline>();
         return services;
     }
 }
