@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
+using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Accounts;
 using Myelin.Server.ClientApi.Admin;
@@ -13,6 +14,7 @@ using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Timeline;
 using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
@@ -34,6 +36,7 @@ public static class ClientApiRegistration
         services.AddSingleton<ClientEvents>();
         services.AddVisibility();
         services.AddRooms();
+        services.AddTimeline();
         return services;
     }
 
@@ -51,6 +54,7 @@ public static class ClientApiRegistration
         app.MapRoomStateApi();
         app.MapRoomAliasApi();
         app.MapPublicRoomsApi();
+        app.MapMessagesApi();
         return app;
     }
 }
