@@ -6,6 +6,11 @@ using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Sync;
+using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.Receipts;
+using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.ClientApi.Presence;
 
 namespace Myelin.Server.ClientApi;
 
@@ -22,11 +27,16 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
+        services.AddSync();
         return services;
     }
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapSyncApi();
+        app.MapReceiptApi();
+        app.MapTypingApi();
+        app.MapPresenceApi();
         return app;
     }
 }
