@@ -2,6 +2,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.Accounts;
+using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.Profiles;
+using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
@@ -11,6 +16,7 @@ using Myelin.Server.ClientApi.Sync;
 using Myelin.Server.ClientApi.Receipts;
 using Myelin.Server.ClientApi.Typing;
 using Myelin.Server.ClientApi.Presence;
+using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
 
@@ -24,10 +30,13 @@ public static class ClientApiRegistration
         services.AddSingleton<UserInteractiveAuth>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
+        services.AddAccounts();
+        services.AddProfiles();
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
         services.AddSync();
+        services.AddVisibility();
         return services;
     }
 
@@ -37,6 +46,12 @@ public static class ClientApiRegistration
         app.MapReceiptApi();
         app.MapTypingApi();
         app.MapPresenceApi();
+        app.MapRegistrationApi();
+        app.MapLoginApi();
+        app.MapAccountManagementApi();
+        app.MapDeviceApi();
+        app.MapProfileApi();
+        app.MapSynapseAdminApi();
         return app;
     }
 }

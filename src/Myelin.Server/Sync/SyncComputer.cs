@@ -9,6 +9,7 @@ using Myelin.Server.Presence;
 using Myelin.Server.Receipts;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Visibility;
 using Myelin.Storage;
 using Myelin.Storage.AccountData;
 using Myelin.Storage.Events;
@@ -39,10 +40,13 @@ public sealed class SyncComputer
     private readonly TypingTracker _typing;
     private readonly PresenceTracker _presence;
     private readonly LazyLoadedMembers _lazyMembers;
+    private readonly HistoryVisibility _visibility;
     private readonly TimeProvider _time;
 
-    public SyncComputer(RoomEvents events, ClientEvents clientEvents, TypingTracker typing, PresenceTracker presence, LazyLoadedMembers lazyMembers, TimeProvider time)
+    public SyncComputer(RoomEvents events, ClientEvents clientEvents, TypingTracker typing, PresenceTracker presence, LazyLoadedMembers lazyMembers,
+        HistoryVisibility visibility, TimeProvider time)
     {
+        _visibility = visibility;
         _events = events;
         _database = events.Database;
         _clientEvents = clientEvents;
@@ -305,19 +309,15 @@ public sealed class SyncComputer
             window.Add(chunk.Events[i]);
         }
         bool limited = chunk.Limited;
-        // History visibility before the user's membership: only shared/world_readable rooms show it.
-        // spec: client-server "History visibility".
+        // Events from before the user's current membership are subject to the room's history visibility
+        // (spec: client-server "Room History Visibility"); events since then the user saw as a member.
         if (visibleFrom is { } joinedAt && window.Count > 0 && window[0].StreamPosition < joinedAt)
         {
-            string visibility = await ReadHistoryVisibilityAsync(room, cancellationToken);
-            if (visibility is not ("shared" or "world_readable"))
+            var visible = await _visibility.FilterVisibleAsync(sync.Request.Requester.UserId, room, window, cancellationToken, filterIgnored: false);
+            if (visible.Count < window.Count)
             {
-                int before = window.Count;
-                window.RemoveAll(e => e.StreamPosition < joinedAt);
-                if (window.Count < before)
-                {
-                    limited = false;
-                }
+                window = [.. visible];
+                limited = false;
             }
         }
         return new TimelineSlice(window, limited, window.Any(e => e.Type == EventTypes.Member));
@@ -468,18 +468,6 @@ public sealed class SyncComputer
         return await _database.State.GetStateAfterEventAsync(last.Events[0].EventId, cancellationToken) ?? new Dictionary<StateKey, EventId>();
     }
 
-    private async Task<string> ReadHistoryVisibilityAsync(RoomId room, CancellationToken cancellationToken)
-    {
-        var id = await _database.State.GetCurrentStateEventIdAsync(room, new StateKey("m.room.history_visibility", ""), cancellationToken);
-        if (id is not { } stateId || await _events.GetPduAsync(stateId, cancellationToken) is not { } pdu)
-        {
-            return "shared"; // spec: the default when no m.room.history_visibility is set
-        }
-        return pdu.Content.ValueKind == JsonValueKind.Object && pdu.Content.TryGetProperty("history_visibility", out var v) && v.ValueKind == JsonValueKind.String
-            ? v.GetString()!
-            : "shared";
-    }
-
     private async Task<RoomSummary> BuildSummaryAsync(SyncContext sync, RoomId room, TimelineSlice slice, CancellationToken cancellationToken)
     {
         _ = slice;
@@ -556,7 +544,7 @@ public sealed class SyncComputer
         }
         bool full = sync.Since is null || sync.Request.FullState;
         var from = new StreamPosition(full ? 0 : sync.Since!.Value.Events);
-        var slice = await ReadTimelineAsync(sync, leave.RoomId, from, leave.StreamPosition, null, cancellationToken);
+        var slice = await ReadTimelineAsync(sync, leave.RoomId, from, leave.StreamPosition, leave.StreamPosition, cancellationToken);
         await FillTimelineAndStateAsync(sync, leave.RoomId, slice, full, left, cancellationToken);
         if (sync.RoomAccountData.TryGetValue(leave.RoomId, out var accountData))
         {
