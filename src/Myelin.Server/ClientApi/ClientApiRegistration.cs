@@ -15,6 +15,11 @@ using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
 using Myelin.Server.Timeline;
+using Myelin.Server.Sync;
+using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.Receipts;
+using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
@@ -34,6 +39,7 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
+        services.AddSync();
         services.AddVisibility();
         services.AddRooms();
         services.AddTimeline();
@@ -42,6 +48,10 @@ public static class ClientApiRegistration
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapSyncApi();
+        app.MapReceiptApi();
+        app.MapTypingApi();
+        app.MapPresenceApi();
         app.MapRegistrationApi();
         app.MapLoginApi();
         app.MapAccountManagementApi();
