@@ -38,7 +38,7 @@ public sealed record ProcessSample(long RssKilobytes, double CpuSeconds)
         {
             if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
             {
-                string[] parts = line["VmRSS:".Length..].Split(' ', '\t', StringSplitOptions.RemoveEmptyEntries);
+                string[] parts = line["VmRSS:".Length..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
                 return parts.Length >= 1 && long.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out long kb) ? kb : null;
             }
         }
