@@ -2,10 +2,16 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.Accounts;
+using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.Profiles;
+using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
 
@@ -19,14 +25,23 @@ public static class ClientApiRegistration
         services.AddSingleton<UserInteractiveAuth>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
+        services.AddAccounts();
+        services.AddProfiles();
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
+        services.AddVisibility();
         return services;
     }
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapRegistrationApi();
+        app.MapLoginApi();
+        app.MapAccountManagementApi();
+        app.MapDeviceApi();
+        app.MapProfileApi();
+        app.MapSynapseAdminApi();
         return app;
     }
 }
