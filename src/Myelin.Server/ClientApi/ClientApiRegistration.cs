@@ -3,7 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Accounts;
+using Myelin.Server.ClientApi.AccountData;
 using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.ClientApi.Capabilities;
+using Myelin.Server.ClientApi.Filters;
+using Myelin.Server.ClientApi.PushRules;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.Profiles;
 using Myelin.Server.Configuration;
@@ -39,6 +43,10 @@ public static class ClientApiRegistration
         app.MapAccountManagementApi();
         app.MapDeviceApi();
         app.MapProfileApi();
+        app.MapAccountDataApi();
+        app.MapFilterApi();
+        app.MapPushRuleApi();
+        app.MapCapabilitiesApi();
         app.MapSynapseAdminApi();
         return app;
     }
