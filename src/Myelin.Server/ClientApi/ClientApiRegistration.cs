@@ -47,6 +47,8 @@ public static class ClientApiRegistration
         app.MapFilterApi();
         app.MapPushRuleApi();
         app.MapCapabilitiesApi();
+        app.MapAdminApi();
+        app.MapOpenIdApi();
         app.MapSynapseAdminApi();
         return app;
     }
