@@ -49,6 +49,7 @@ public static class ClientApiRegistration
         app.MapCapabilitiesApi();
         app.MapAdminApi();
         app.MapOpenIdApi();
+        app.MapSupportApi();
         app.MapSynapseAdminApi();
         return app;
     }
