@@ -15,6 +15,7 @@ using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
 
@@ -33,6 +34,7 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
+        services.AddVisibility();
         return services;
     }
 
