@@ -3,6 +3,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
 using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.Accounts;
+using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.Profiles;
+using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
@@ -22,6 +27,8 @@ public static class ClientApiRegistration
         services.AddSingleton<UserInteractiveAuth>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
+        services.AddAccounts();
+        services.AddProfiles();
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
@@ -32,6 +39,12 @@ public static class ClientApiRegistration
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapRegistrationApi();
+        app.MapLoginApi();
+        app.MapAccountManagementApi();
+        app.MapDeviceApi();
+        app.MapProfileApi();
+        app.MapSynapseAdminApi();
         app.MapMessagesApi();
         return app;
     }
