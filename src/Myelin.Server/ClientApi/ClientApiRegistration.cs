@@ -46,6 +46,7 @@ public static class ClientApiRegistration
         app.MapProfileApi();
         app.MapSynapseAdminApi();
         app.MapMessagesApi();
+        app.MapRelationsApi();
         return app;
     }
 }
