@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
+using Myelin.Server.ClientApi.Spaces;
 using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Accounts;
@@ -34,6 +35,7 @@ public static class ClientApiRegistration
         services.AddSingleton<ClientEvents>();
         services.AddVisibility();
         services.AddTimeline();
+        services.AddSpaces();
         return services;
     }
 
@@ -47,6 +49,7 @@ public static class ClientApiRegistration
         app.MapSynapseAdminApi();
         app.MapMessagesApi();
         app.MapRelationsApi();
+        app.MapSpacesApi();
         return app;
     }
 }
