@@ -9,11 +9,18 @@ using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.Profiles;
 using Myelin.Server.Configuration;
+using Myelin.Server.ClientApi.Directory;
+using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
 using Myelin.Server.Timeline;
+using Myelin.Server.Sync;
+using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.Receipts;
+using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
@@ -33,7 +40,9 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
+        services.AddSync();
         services.AddVisibility();
+        services.AddRooms();
         services.AddTimeline();
         services.AddSpaces();
         return services;
@@ -41,12 +50,22 @@ public static class ClientApiRegistration
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapSyncApi();
+        app.MapReceiptApi();
+        app.MapTypingApi();
+        app.MapPresenceApi();
         app.MapRegistrationApi();
         app.MapLoginApi();
         app.MapAccountManagementApi();
         app.MapDeviceApi();
         app.MapProfileApi();
         app.MapSynapseAdminApi();
+        app.MapCreateRoomApi();
+        app.MapMembershipApi();
+        app.MapRoomEventApi();
+        app.MapRoomStateApi();
+        app.MapRoomAliasApi();
+        app.MapPublicRoomsApi();
         app.MapMessagesApi();
         app.MapRelationsApi();
         app.MapSpacesApi();
