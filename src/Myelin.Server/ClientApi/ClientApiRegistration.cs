@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
+using Myelin.Server.ClientApi.Spaces;
 using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Accounts;
@@ -47,6 +48,7 @@ public static class ClientApiRegistration
         services.AddVisibility();
         services.AddRooms();
         services.AddTimeline();
+        services.AddSpaces();
         return services;
     }
 
@@ -76,6 +78,8 @@ public static class ClientApiRegistration
         app.MapRoomAliasApi();
         app.MapPublicRoomsApi();
         app.MapMessagesApi();
+        app.MapRelationsApi();
+        app.MapSpacesApi();
         return app;
     }
 }
