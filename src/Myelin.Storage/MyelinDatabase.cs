@@ -1,3 +1,4 @@
+using Myelin.Storage.Accounts;
 using Myelin.Storage.AccountData;
 using Myelin.Storage.Devices;
 using Myelin.Storage.Engines;
@@ -38,6 +39,10 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Events = new EventStore(engine, stateGroups);
         State = new StateStore(engine, stateGroups);
         Memberships = new RoomMembershipStore(engine);
+        RegistrationTokens = new RegistrationTokenStore(engine);
+        UserTokens = new UserTokenStore(engine);
+        ProfileFields = new ProfileFieldStore(engine);
+        UserReports = new UserReportStore(engine);
         AccountData = new AccountDataStore(engine);
         Receipts = new ReceiptStore(engine);
         Filters = new FilterStore(engine);
@@ -60,6 +65,10 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IEventStore Events { get; }
     public IStateStore State { get; }
     public IRoomMembershipStore Memberships { get; }
+    public IRegistrationTokenStore RegistrationTokens { get; }
+    public IUserTokenStore UserTokens { get; }
+    public IProfileFieldStore ProfileFields { get; }
+    public IUserReportStore UserReports { get; }
     public IAccountDataStore AccountData { get; }
     public IReceiptStore Receipts { get; }
     public IFilterStore Filters { get; }

@@ -4,10 +4,16 @@ using Myelin.Server.Accounts;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Directory;
 using Myelin.Server.ClientApi.Rooms;
+using Myelin.Server.ClientApi.Accounts;
+using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.Profiles;
+using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
 
@@ -21,10 +27,13 @@ public static class ClientApiRegistration
         services.AddSingleton<UserInteractiveAuth>();
         services.AddSingleton<PasswordHasher>();
         services.AddSingleton<TypingTracker>();
+        services.AddAccounts();
+        services.AddProfiles();
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
         services.AddRooms();
+        services.AddVisibility();
         return services;
     }
 
@@ -36,6 +45,12 @@ public static class ClientApiRegistration
         app.MapRoomStateApi();
         app.MapRoomAliasApi();
         app.MapPublicRoomsApi();
+        app.MapRegistrationApi();
+        app.MapLoginApi();
+        app.MapAccountManagementApi();
+        app.MapDeviceApi();
+        app.MapProfileApi();
+        app.MapSynapseAdminApi();
         return app;
     }
 }

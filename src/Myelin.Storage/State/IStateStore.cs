@@ -27,6 +27,13 @@ public interface IStateStore
     /// <summary>The room state after the event (including it, if it is an accepted state event); null if unknown.</summary>
     Task<IReadOnlyDictionary<StateKey, EventId>?> GetStateAfterEventAsync(EventId eventId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// For each of <paramref name="eventIds"/> (unknown events and outliers are left out), the entries of the
+    /// state before it restricted to <paramref name="keys"/>, in one query: what history visibility needs
+    /// (the visibility setting and one member) for a page of events without loading whole states.
+    /// </summary>
+    Task<IReadOnlyDictionary<EventId, IReadOnlyDictionary<StateKey, EventId>>> GetStateBeforeEventsAsync(IReadOnlyCollection<EventId> eventIds, IReadOnlyCollection<StateKey> keys, CancellationToken cancellationToken = default);
+
     /// <summary>The room's current state (empty for an unknown room).</summary>
     Task<IReadOnlyDictionary<StateKey, EventId>> GetCurrentStateAsync(RoomId roomId, CancellationToken cancellationToken = default);
 

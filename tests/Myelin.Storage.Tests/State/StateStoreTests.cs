@@ -206,6 +206,20 @@ public abstract class StateSnapshotTests : StorageTestBase
             Assert.Equal(state, await Db.State.GetStateAfterEventAsync(eventId));
         }
         Assert.Equal(expected, await Db.State.GetCurrentStateAsync(room.RoomId));
+
+        // The keyed batch read agrees with the full state before each event, across deltas and snapshots.
+        var keys = new List<StateKey> { new(EventTypes.Member, Ids.User("u3").Value), new(EventTypes.Create, ""), new(EventTypes.Topic, "") };
+        var ids = checkpoints.Select(c => c.Event).Append(Ids.Event("unknown")).ToList();
+        var batch = await Db.State.GetStateBeforeEventsAsync(ids, keys);
+        Assert.Equal(checkpoints.Count, batch.Count);
+        foreach (var (eventId, _) in checkpoints)
+        {
+            var full = (await Db.State.GetStateBeforeEventAsync(eventId))!;
+            var expectedSubset = full.Where(kv => keys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
+            Assert.Equal(expectedSubset, batch[eventId]);
+        }
+        Assert.Empty(await Db.State.GetStateBeforeEventsAsync([], keys));
+        Assert.All((await Db.State.GetStateBeforeEventsAsync(ids, [])).Values, Assert.Empty);
         long maxDepth = Convert.ToInt64(await Test.ScalarAsync("SELECT MAX(delta_depth) FROM state_groups"), System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(maxDepth < 5, $"delta chain depth {maxDepth} exceeds the snapshot interval");
         long snapshots = Convert.ToInt64(await Test.ScalarAsync("SELECT COUNT(*) FROM state_groups WHERE prev_group IS NULL"), System.Globalization.CultureInfo.InvariantCulture);
