@@ -45,6 +45,7 @@ public static class ClientApiRegistration
         app.MapRoomStateApi();
         app.MapRoomAliasApi();
         app.MapPublicRoomsApi();
+        app.MapRoomUpgradeApi();
         app.MapRegistrationApi();
         app.MapLoginApi();
         app.MapAccountManagementApi();

@@ -15,6 +15,7 @@ public static class RoomsServiceCollectionExtensions
         services.AddSingleton<ClientEventSender>();
         services.AddSingleton<RoomAliasDirectory>();
         services.AddSingleton<PublicRoomDirectory>();
+        services.AddSingleton<RoomUpgrader>();
         services.AddSingleton<IProfileChangeHandler, MemberProfileUpdater>();
         services.AddSingleton<IAccountDeactivationHandler, DeactivatedUserRoomLeaver>();
         return services;
