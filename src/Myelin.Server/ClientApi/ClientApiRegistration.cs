@@ -4,6 +4,8 @@ using Myelin.Server.Accounts;
 using Myelin.Server.ClientApi.Spaces;
 using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.Directory;
+using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.ClientApi.Accounts;
 using Myelin.Server.ClientApi.AccountData;
 using Myelin.Server.ClientApi.Admin;
@@ -80,6 +82,13 @@ public static class ClientApiRegistration
         app.MapMessagesApi();
         app.MapRelationsApi();
         app.MapSpacesApi();
+        app.MapRoomUpgradeApi();
+        app.MapRegistrationApi();
+        app.MapLoginApi();
+        app.MapAccountManagementApi();
+        app.MapDeviceApi();
+        app.MapProfileApi();
+        app.MapSynapseAdminApi();
         return app;
     }
 }
