@@ -1,34 +1,31 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
-using Myelin.Server.ClientApi.Spaces;
-using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
-using Myelin.Server.ClientApi.Directory;
-using Myelin.Server.ClientApi.Rooms;
-using Myelin.Server.ClientApi.Accounts;
 using Myelin.Server.ClientApi.AccountData;
+using Myelin.Server.ClientApi.Accounts;
 using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.ClientApi.Capabilities;
-using Myelin.Server.ClientApi.Filters;
-using Myelin.Server.ClientApi.PushRules;
-using Myelin.Server.ClientApi.Profiles;
-using Myelin.Server.Profiles;
-using Myelin.Server.Configuration;
 using Myelin.Server.ClientApi.Directory;
+using Myelin.Server.ClientApi.Filters;
+using Myelin.Server.ClientApi.Presence;
+using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.ClientApi.PushRules;
+using Myelin.Server.ClientApi.Receipts;
 using Myelin.Server.ClientApi.Rooms;
+using Myelin.Server.ClientApi.Spaces;
+using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.Timeline;
+using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
+using Myelin.Server.Profiles;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
-using Myelin.Server.Timeline;
 using Myelin.Server.Sync;
-using Myelin.Server.ClientApi.Sync;
-using Myelin.Server.ClientApi.Receipts;
-using Myelin.Server.ClientApi.Typing;
-using Myelin.Server.ClientApi.Presence;
+using Myelin.Server.Timeline;
 using Myelin.Server.Visibility;
-
 namespace Myelin.Server.ClientApi;
 
 /// <summary>Registers the client-server API's services and endpoints. One line per area.</summary>
@@ -83,12 +80,6 @@ public static class ClientApiRegistration
         app.MapRelationsApi();
         app.MapSpacesApi();
         app.MapRoomUpgradeApi();
-        app.MapRegistrationApi();
-        app.MapLoginApi();
-        app.MapAccountManagementApi();
-        app.MapDeviceApi();
-        app.MapProfileApi();
-        app.MapSynapseAdminApi();
         return app;
     }
 }
