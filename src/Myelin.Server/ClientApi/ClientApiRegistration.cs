@@ -1,18 +1,29 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
+using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
-using Myelin.Server.ClientApi.Directory;
-using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.ClientApi.Accounts;
+using Myelin.Server.ClientApi.AccountData;
 using Myelin.Server.ClientApi.Admin;
+using Myelin.Server.ClientApi.Capabilities;
+using Myelin.Server.ClientApi.Filters;
+using Myelin.Server.ClientApi.PushRules;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.Profiles;
 using Myelin.Server.Configuration;
+using Myelin.Server.ClientApi.Directory;
+using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Timeline;
+using Myelin.Server.Sync;
+using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.Receipts;
+using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
@@ -32,13 +43,32 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
-        services.AddRooms();
+        services.AddSync();
         services.AddVisibility();
+        services.AddRooms();
+        services.AddTimeline();
         return services;
     }
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapSyncApi();
+        app.MapReceiptApi();
+        app.MapTypingApi();
+        app.MapPresenceApi();
+        app.MapRegistrationApi();
+        app.MapLoginApi();
+        app.MapAccountManagementApi();
+        app.MapDeviceApi();
+        app.MapProfileApi();
+        app.MapAccountDataApi();
+        app.MapFilterApi();
+        app.MapPushRuleApi();
+        app.MapCapabilitiesApi();
+        app.MapAdminApi();
+        app.MapOpenIdApi();
+        app.MapSupportApi();
+        app.MapSynapseAdminApi();
         app.MapCreateRoomApi();
         app.MapMembershipApi();
         app.MapRoomEventApi();
@@ -46,12 +76,7 @@ public static class ClientApiRegistration
         app.MapRoomAliasApi();
         app.MapPublicRoomsApi();
         app.MapRoomUpgradeApi();
-        app.MapRegistrationApi();
-        app.MapLoginApi();
-        app.MapAccountManagementApi();
-        app.MapDeviceApi();
-        app.MapProfileApi();
-        app.MapSynapseAdminApi();
+        app.MapMessagesApi();
         return app;
     }
 }
