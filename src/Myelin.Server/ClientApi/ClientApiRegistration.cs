@@ -76,6 +76,7 @@ public static class ClientApiRegistration
         app.MapRoomAliasApi();
         app.MapPublicRoomsApi();
         app.MapRoomUpgradeApi();
+        app.MapReportApi();
         app.MapMessagesApi();
         return app;
     }
