@@ -80,6 +80,7 @@ public static class ClientApiRegistration
         app.MapRelationsApi();
         app.MapSpacesApi();
         app.MapRoomUpgradeApi();
+        app.MapReportApi();
         return app;
     }
 }
