@@ -15,8 +15,6 @@ using Myelin.Server.ClientApi.PushRules;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.Profiles;
 using Myelin.Server.Configuration;
-using Myelin.Server.ClientApi.Directory;
-using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
@@ -83,12 +81,6 @@ public static class ClientApiRegistration
         app.MapRelationsApi();
         app.MapSpacesApi();
         app.MapRoomUpgradeApi();
-        app.MapRegistrationApi();
-        app.MapLoginApi();
-        app.MapAccountManagementApi();
-        app.MapDeviceApi();
-        app.MapProfileApi();
-        app.MapSynapseAdminApi();
         return app;
     }
 }
