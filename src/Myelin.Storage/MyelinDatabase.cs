@@ -6,6 +6,7 @@ using Myelin.Storage.Events;
 using Myelin.Storage.Filters;
 using Myelin.Storage.Memberships;
 using Myelin.Storage.Migrations;
+using Myelin.Storage.Notifications;
 using Myelin.Storage.Receipts;
 using Myelin.Storage.Rooms;
 using Myelin.Storage.State;
@@ -47,6 +48,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Receipts = new ReceiptStore(engine);
         Filters = new FilterStore(engine);
         ToDevice = new ToDeviceStore(engine);
+        Notifications = new NotificationStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -73,6 +75,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IReceiptStore Receipts { get; }
     public IFilterStore Filters { get; }
     public IToDeviceStore ToDevice { get; }
+    public INotificationStore Notifications { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.
