@@ -64,6 +64,8 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         });
 
         var sendStarts = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var sendEnds = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var receipts = new ConcurrentBag<(string Id, long ReceivedAt)>();
         var accepted = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         var delivery = new LatencyRecorder();
         var sendLatency = new LatencyRecorder();
@@ -89,6 +91,7 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
                         {
                             delivery.Record(Stopwatch.GetElapsedTime(sentAt, receivedAt).TotalMilliseconds);
                         }
+                        receipts.Add((id, receivedAt));
                     }
                 }
                 catch (MatrixRequestException e)
@@ -135,6 +138,7 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
                     {
                         await client.SendMessageAsync(senderUsers[sequence % senders], roomIds[sequence % rooms], id.Replace(':', '-'),
                             LoadMessage.Create(id, string.Create(CultureInfo.InvariantCulture, $"fanout message {sequence}")), cancellationToken);
+                        sendEnds[id] = Stopwatch.GetTimestamp();
                         sendLatency.RecordSince(sentAt);
                         accepted[id] = 0;
                     }
@@ -176,6 +180,17 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         result.Add("send_rate", "send rate achieved", accepted.Count / sendSeconds, "ev/s");
         result.AddLatency("send_latency", "send latency", sendLatency.Summarize());
         result.AddLatency("delivery_latency", "delivery latency (send -> sync)", delivery.Summarize());
+        // From the send's 200 to the syncer's receipt: the fan-out itself, without time queued behind other sends.
+        // Negative when a syncer hears of the event before its sender does.
+        var afterAccept = new LatencyRecorder();
+        foreach (var (id, receivedAt) in receipts)
+        {
+            if (sendEnds.TryGetValue(id, out long acceptedAt))
+            {
+                afterAccept.Record((receivedAt - acceptedAt) * 1000.0 / Stopwatch.Frequency);
+            }
+        }
+        result.AddLatency("delivery_after_accept", "delivery after send's 200", afterAccept.Summarize());
         result.Add("deliveries_expected", "deliveries expected", (long)accepted.Count * syncers);
         result.Add("sync_responses", "sync responses", Interlocked.Read(ref syncRequests));
         result.Add("limited_timelines", "limited timelines seen", syncerStates.Sum(s => (long)s.LimitedTimelines));
