@@ -6,7 +6,8 @@
 #
 # Usage: bash bench/run-all.sh [results-dir]      (default: bench/results/<UTC timestamp>)
 # Sizes can be overridden: SEND_DURATION, SEND_SENDERS, FANOUT_SYNCERS, FANOUT_RATE, FANOUT_DURATION, IS_ROOMS, IS_EVENTS,
-# JOINERS, SCALING (1 to add send scaling rows at 1/4/16/64 senders and fanout at 50/200/500 syncers).
+# JOINERS, SCALING (1 to add send scaling rows at 1/4/16/64 senders and fanout at 200/500 syncers); SKIP_SQLITE=1 runs
+# only PostgreSQL; RUN_ALL_BUDGET (seconds, default 600) bounds the whole script.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$repo/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -117,7 +118,7 @@ run_engine() {
   stop_server
 }
 
-run_engine sqlite
+[ "${SKIP_SQLITE:-0}" = 1 ] || run_engine sqlite
 if [ -n "${MYELIN_BENCH_POSTGRES:-}" ]; then
   if [ "$MYELIN_BENCH_POSTGRES" = start ]; then
     eval "$(bash "$repo/scripts/dev-postgres.sh")"
@@ -130,4 +131,5 @@ if [ -n "${MYELIN_BENCH_POSTGRES:-}" ]; then
   fi
   run_engine postgres
 fi
-log "done: results in $out"
+python3 "$repo/bench/Myelin.Load/summarize.py" "$out" >"$out/summary.md" && cat "$out/summary.md"
+log "done: results in $out (summary.md: Markdown tables for docs/benchmarks.md)"
