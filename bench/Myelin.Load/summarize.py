@@ -36,7 +36,7 @@ def status(doc):
 
 
 COLUMNS = {
-    "send": ["senders", "rooms", "events/s", "latency p50 / p95 / p99 / max (ms)", "errors"],
+    "send": ["senders", "rooms", "events/s", "latency p50 / p95 / p99 / max (ms)", "errors", "server CPU: % of a core, ms/event"],
     "fanout": ["syncers", "rate (ev/s)", "achieved (ev/s)", "send p50 / p99 (ms)", "delivery p50 / p95 / p99 / max (ms)",
                "delivery after 200: p50 / p99 (ms)", "missed", "dup"],
     "initial-sync": ["rooms × events", "initial (ms)", "bytes", "repeats p50 (ms)", "incremental after gap (ms)", "bytes"],
@@ -50,7 +50,9 @@ def row(doc):
     name = r["scenario"]
     errors = sum(e["count"] for e in r.get("errors", {}).values())
     if name == "send":
-        cells = [p["senders"], p["rooms"], num(m, "events_per_second"), lat(m, "send_latency"), errors]
+        cpu = ("%s %%, %s" % (num(m, "measured_server_cpu_percent"), num(m, "measured_server_cpu_ms_per_event", "%.2f"))
+               if "measured_server_cpu_percent" in m else "–")
+        cells = [p["senders"], p["rooms"], num(m, "events_per_second"), lat(m, "send_latency"), errors, cpu]
     elif name == "fanout":
         s, d, a = m.get("send_latency", {}), m.get("delivery_latency", {}), m.get("delivery_after_accept", {})
         missed = sum(1 for c in r.get("checks", []) if c["name"] == "no missed events" and not c["passed"])
@@ -94,7 +96,10 @@ def main():
         print("Idle RSS after start (%s): %.0f MB (load average %s)  " % (idle["engine"], idle["idle_rss_kb"] / 1024, idle["load_average"]))
     print()
     for name, columns in COLUMNS.items():
-        rows = [row(d) for d in docs if d["result"]["scenario"] == name]
+        chosen = [d for d in docs if d["result"]["scenario"] == name]
+        # One table per scenario, rows ordered by engine, then by size (rooms, senders, syncers, ...).
+        chosen.sort(key=lambda d: (d.get("label") or "", [v for v in d["result"]["parameters"].values() if isinstance(v, (int, float))]))
+        rows = [row(d) for d in chosen]
         if not rows:
             continue
         header = ["engine"] + columns + ["load avg", "RSS before (MB)", "RSS after (MB)", "status"]

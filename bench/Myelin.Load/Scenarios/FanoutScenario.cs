@@ -113,6 +113,7 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         // Give the long polls a moment to reach the server, so the first events measure delivery, not connection set-up.
         await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         context.Progress.Phase = string.Create(CultureInfo.InvariantCulture, $"fanout: {syncers} syncers, {rate} ev/s");
+        var cpuBefore = context.SampleServer();
         long start = Stopwatch.GetTimestamp();
         var inFlight = new List<Task>();
         using var sendSlots = new SemaphoreSlim(256);
@@ -164,6 +165,8 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         {
             await Task.Delay(100, cancellationToken);
         }
+        double phaseSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpuAfter = context.SampleServer();
         await stopSyncing.CancelAsync();
         await Task.WhenAll(syncLoops);
 
@@ -194,6 +197,7 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         result.Add("deliveries_expected", "deliveries expected", (long)accepted.Count * syncers);
         result.Add("sync_responses", "sync responses", Interlocked.Read(ref syncRequests));
         result.Add("limited_timelines", "limited timelines seen", syncerStates.Sum(s => (long)s.LimitedTimelines));
+        ScenarioContext.AddServerCpu(result, cpuBefore, cpuAfter, phaseSeconds, accepted.Count, "event");
         result.Check("no missed events", missed == 0, $"{missed} (syncer, event) pairs missing after {drain.TotalSeconds:F0} s drain");
         result.Check("no duplicated events", duplicated == 0, $"{duplicated} duplicate deliveries");
         result.Check("no unexpected events", unexpected == 0, $"{unexpected} deliveries of events whose send failed");

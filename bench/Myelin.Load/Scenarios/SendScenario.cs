@@ -60,6 +60,7 @@ public sealed class SendScenario(int senders, int rooms) : IScenario
         var latency = new LatencyRecorder();
         long accepted = 0;
         using var measured = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var cpuBefore = context.SampleServer();
         measured.CancelAfter(context.Duration);
         long start = Stopwatch.GetTimestamp();
         var workers = new Task[senders];
@@ -94,12 +95,14 @@ public sealed class SendScenario(int senders, int rooms) : IScenario
         }
         await Task.WhenAll(workers);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpuAfter = context.SampleServer();
 
         result.Add("duration_s", "measured time", seconds, "s");
         result.Add("events_accepted", "events accepted", accepted);
         result.Add("events_per_second", "events/s accepted", accepted / seconds, "ev/s");
         result.AddLatency("send_latency", "send latency", latency.Summarize());
         result.Add("errors_total", "failed sends", result.Errors.Total);
+        ScenarioContext.AddServerCpu(result, cpuBefore, cpuAfter, seconds, accepted, "event");
     }
 
     /// <summary>Honours <c>retry_after_ms</c> on M_LIMIT_EXCEEDED (so a rate-limited server is not hammered); pauses briefly otherwise.</summary>
