@@ -15,8 +15,10 @@ using Myelin.Server.ClientApi.Receipts;
 using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.ClientApi.Spaces;
 using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.ThirdParty;
 using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.ClientApi.Voip;
 using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
@@ -79,6 +81,10 @@ public static class ClientApiRegistration
         app.MapMessagesApi();
         app.MapRelationsApi();
         app.MapSpacesApi();
+        app.MapRoomSummaryApi();
+        app.MapMutualRoomsApi();
+        app.MapThirdPartyApi();
+        app.MapVoipApi();
         app.MapRoomUpgradeApi();
         return app;
     }
