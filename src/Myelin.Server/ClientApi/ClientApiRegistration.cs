@@ -80,6 +80,7 @@ public static class ClientApiRegistration
         app.MapPublicRoomsApi();
         app.MapMessagesApi();
         app.MapRelationsApi();
+        app.MapLegacySyncApi();
         app.MapSpacesApi();
         app.MapRoomSummaryApi();
         app.MapMutualRoomsApi();
