@@ -2,6 +2,7 @@ using Myelin.Storage.Accounts;
 using Myelin.Storage.AccountData;
 using Myelin.Storage.Devices;
 using Myelin.Storage.Engines;
+using Myelin.Storage.Federation;
 using Myelin.Storage.Events;
 using Myelin.Storage.Filters;
 using Myelin.Storage.Memberships;
@@ -47,6 +48,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Receipts = new ReceiptStore(engine);
         Filters = new FilterStore(engine);
         ToDevice = new ToDeviceStore(engine);
+        ServerKeys = new ServerKeyStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -73,6 +75,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IReceiptStore Receipts { get; }
     public IFilterStore Filters { get; }
     public IToDeviceStore ToDevice { get; }
+    public IServerKeyStore ServerKeys { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.
