@@ -7,6 +7,7 @@ using Myelin.Storage.Events;
 using Myelin.Storage.Filters;
 using Myelin.Storage.Memberships;
 using Myelin.Storage.Migrations;
+using Myelin.Storage.Notifications;
 using Myelin.Storage.Receipts;
 using Myelin.Storage.Rooms;
 using Myelin.Storage.State;
@@ -48,6 +49,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Receipts = new ReceiptStore(engine);
         Filters = new FilterStore(engine);
         ToDevice = new ToDeviceStore(engine);
+        Notifications = new NotificationStore(engine);
         ServerKeys = new ServerKeyStore(engine);
     }
 
@@ -75,6 +77,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IReceiptStore Receipts { get; }
     public IFilterStore Filters { get; }
     public IToDeviceStore ToDevice { get; }
+    public INotificationStore Notifications { get; }
     public IServerKeyStore ServerKeys { get; }
 
     /// <summary>

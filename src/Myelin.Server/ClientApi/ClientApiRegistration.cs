@@ -1,16 +1,25 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
+using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Accounts;
 using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.Profiles;
 using Myelin.Server.Configuration;
+using Myelin.Server.ClientApi.Directory;
+using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
+using Myelin.Server.Timeline;
+using Myelin.Server.Sync;
+using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.Receipts;
+using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi;
@@ -30,18 +39,32 @@ public static class ClientApiRegistration
         services.AddSingleton<RoomEvents>();
         services.AddSingleton<RoomEventWriter>();
         services.AddSingleton<ClientEvents>();
+        services.AddSync();
         services.AddVisibility();
+        services.AddRooms();
+        services.AddTimeline();
         return services;
     }
 
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder app)
     {
+        app.MapSyncApi();
+        app.MapReceiptApi();
+        app.MapTypingApi();
+        app.MapPresenceApi();
         app.MapRegistrationApi();
         app.MapLoginApi();
         app.MapAccountManagementApi();
         app.MapDeviceApi();
         app.MapProfileApi();
         app.MapSynapseAdminApi();
+        app.MapCreateRoomApi();
+        app.MapMembershipApi();
+        app.MapRoomEventApi();
+        app.MapRoomStateApi();
+        app.MapRoomAliasApi();
+        app.MapPublicRoomsApi();
+        app.MapMessagesApi();
         return app;
     }
 }

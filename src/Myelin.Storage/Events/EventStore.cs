@@ -216,6 +216,55 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
         }, cancellationToken);
     }
 
+    public Task<IReadOnlyList<StoredEvent>> GetRelatedEventsAsync(IReadOnlyCollection<EventId> parents, IReadOnlyCollection<string> relationTypes, CancellationToken cancellationToken = default)
+    {
+        var ids = parents.Select(p => p.Value).Distinct(StringComparer.Ordinal).ToList();
+        var types = relationTypes.Distinct(StringComparer.Ordinal).ToList();
+        if (ids.Count == 0 || types.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<StoredEvent>>([]);
+        }
+        return engine.ReadAsync<IReadOnlyList<StoredEvent>>(async db =>
+        {
+            var (typeList, typeParameters) = DbSession.InList("rt", types, t => t);
+            var all = new List<StoredEvent>();
+            foreach (var chunk in ids.Chunk(500))
+            {
+                var (inList, parameters) = DbSession.InList("p", chunk, p => p);
+                all.AddRange(await db.QueryAsync(
+                    $"SELECT {Columns} FROM events e WHERE e.relates_to IN ({inList}) AND e.rel_type IN ({typeList}) AND e.redacted_by IS NULL AND {Visible} " +
+                    "ORDER BY e.stream_ordering",
+                    Read, [.. parameters, .. typeParameters, ("false", false)]));
+            }
+            all.Sort((a, b) => a.StreamPosition.CompareTo(b.StreamPosition));
+            return all;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<(EventId Root, StreamPosition Latest)>> GetThreadRootsAsync(RoomId roomId, int limit, StreamPosition? before = null, UserId? participant = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        string participation = participant is null ? "" :
+            " AND (EXISTS (SELECT 1 FROM events r WHERE r.event_id = e.relates_to AND r.sender = @user)" +
+            " OR EXISTS (SELECT 1 FROM events p WHERE p.relates_to = e.relates_to AND p.rel_type = 'm.thread' AND p.sender = @user))";
+        string beforeClause = before is null ? "" : " HAVING MAX(e.stream_ordering) < @before";
+        return engine.ReadAsync<IReadOnlyList<(EventId, StreamPosition)>>(async db => await db.QueryAsync(
+            "SELECT e.relates_to, MAX(e.stream_ordering) AS latest FROM events e " +
+            $"WHERE e.room_id = @room_id AND e.rel_type = 'm.thread' AND e.redacted_by IS NULL AND {Visible}{participation} " +
+            $"GROUP BY e.relates_to{beforeClause} ORDER BY latest DESC LIMIT @limit",
+            r => (EventId.Parse(r.GetString(0)), new StreamPosition(r.GetInt64(1))),
+            ("room_id", roomId.Value), ("user", participant?.Value), ("before", before?.Value ?? 0), ("false", false), ("limit", (long)limit)), cancellationToken);
+    }
+
+    public Task<StoredEvent?> GetEventByTimestampAsync(RoomId roomId, long timestamp, PaginationDirection direction, CancellationToken cancellationToken = default)
+    {
+        bool forwards = direction == PaginationDirection.Forwards;
+        return engine.ReadAsync(db => db.QuerySingleAsync(
+            $"SELECT {Columns} FROM events e WHERE e.room_id = @room_id AND e.origin_server_ts {(forwards ? ">=" : "<=")} @ts AND {Visible} " +
+            $"ORDER BY e.origin_server_ts {(forwards ? "ASC" : "DESC")}, e.stream_ordering {(forwards ? "ASC" : "DESC")} LIMIT 1",
+            Read, ("room_id", roomId.Value), ("ts", timestamp), ("false", false)), cancellationToken);
+    }
+
     public Task<EventChunk> GetEventsSinceAsync(IReadOnlyCollection<RoomId> roomIds, StreamPosition since, StreamPosition upTo, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);

@@ -48,6 +48,26 @@ public interface IEventStore
     /// </summary>
     Task<EventChunk> GetRelationsAsync(EventId parent, string? relationType, string? eventType, int limit, PaginationDirection direction = PaginationDirection.Backwards, StreamPosition? from = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Every timeline child of any of <paramref name="parents"/> whose relation type is one of <paramref name="relationTypes"/>,
+    /// excluding redacted children (redaction breaks the relationship), oldest first: one query for a page's aggregations.
+    /// spec: client-server "Aggregations of child events".
+    /// </summary>
+    Task<IReadOnlyList<StoredEvent>> GetRelatedEventsAsync(IReadOnlyCollection<EventId> parents, IReadOnlyCollection<string> relationTypes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The room's thread roots (targets of <c>m.thread</c> relations) with the position of each thread's latest reply,
+    /// most recently active first, only threads whose latest reply is before <paramref name="before"/> when given;
+    /// with <paramref name="participant"/>, only threads that user started or replied in. spec: client-server "GET /threads".
+    /// </summary>
+    Task<IReadOnlyList<(EventId Root, StreamPosition Latest)>> GetThreadRootsAsync(RoomId roomId, int limit, StreamPosition? before = null, UserId? participant = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The timeline event closest to <paramref name="timestamp"/> (origin_server_ts): going forwards the first at or after it,
+    /// backwards the last at or before it; null when there is none. spec: client-server "GET /timestamp_to_event".
+    /// </summary>
+    Task<StoredEvent?> GetEventByTimestampAsync(RoomId roomId, long timestamp, PaginationDirection direction, CancellationToken cancellationToken = default);
+
     /// <summary>Timeline events in any of <paramref name="roomIds"/> with <paramref name="since"/> &lt; position ≤ <paramref name="upTo"/>, oldest first.</summary>
     Task<EventChunk> GetEventsSinceAsync(IReadOnlyCollection<RoomId> roomIds, StreamPosition since, StreamPosition upTo, int limit, CancellationToken cancellationToken = default);
 

@@ -231,6 +231,50 @@ public abstract class EventStoreTests : StorageTestBase
     }
 
     [Fact]
+    public async Task Related_events_of_many_parents_thread_roots_and_events_by_timestamp()
+    {
+        var room = new RoomBuilder(Db, Ids.Room("r"));
+        await room.CreateAsync(Alice); // depths 1-3 (create, member, power levels): ts 1001-1003
+        var root1 = room.Next(EventTypes.Message, Alice, new { body = "root1" });
+        await room.SendAsync(root1);
+        var root2 = room.Next(EventTypes.Message, Bob, new { body = "root2" });
+        await room.SendAsync(root2);
+        object Reply(EventId parent, string relType, string body) => new Dictionary<string, object>
+        {
+            ["body"] = body,
+            ["m.relates_to"] = new { rel_type = relType, event_id = parent.Value },
+        };
+        await room.SendAsync(EventTypes.Message, Bob, Reply(root1.EventId, "m.thread", "t1"));
+        await room.SendAsync(EventTypes.Message, Alice, Reply(root2.EventId, "m.reference", "ref"));
+        var redacted = room.Next(EventTypes.Message, Bob, Reply(root1.EventId, "m.thread", "gone"));
+        await room.SendAsync(redacted);
+        await room.SendAsync(room.Next(EventTypes.Redaction, Bob, new { redacts = redacted.EventId.Value }, redacts: redacted.EventId));
+        await room.SendAsync(EventTypes.Message, Bob, Reply(root2.EventId, "m.thread", "t2"));
+
+        var related = await Db.Events.GetRelatedEventsAsync([root1.EventId, root2.EventId], ["m.thread", "m.reference"]);
+        Assert.Equal(["t1", "ref", "t2"], related.Select(Body));
+        Assert.Equal(["t1"], (await Db.Events.GetRelatedEventsAsync([root1.EventId], ["m.thread"])).Select(Body));
+        Assert.Empty(await Db.Events.GetRelatedEventsAsync([root1.EventId], []));
+        Assert.Empty(await Db.Events.GetRelatedEventsAsync([], ["m.thread"]));
+
+        var roots = await Db.Events.GetThreadRootsAsync(room.RoomId, 10);
+        Assert.Equal([root2.EventId, root1.EventId], roots.Select(r => r.Root));
+        var older = await Db.Events.GetThreadRootsAsync(room.RoomId, 10, before: roots[0].Latest);
+        Assert.Equal([root1.EventId], older.Select(r => r.Root));
+        Assert.Single(await Db.Events.GetThreadRootsAsync(room.RoomId, 1));
+        // Alice started thread 1 and replied in neither: she participated in thread 1 only.
+        Assert.Equal([root1.EventId], (await Db.Events.GetThreadRootsAsync(room.RoomId, 10, participant: Alice)).Select(r => r.Root));
+        Assert.Equal(2, (await Db.Events.GetThreadRootsAsync(room.RoomId, 10, participant: Bob)).Count);
+
+        // origin_server_ts is 1000 + depth: root1 has depth 4.
+        Assert.Equal(root1.EventId, (await Db.Events.GetEventByTimestampAsync(room.RoomId, 1004, PaginationDirection.Forwards))!.EventId);
+        Assert.Equal(root1.EventId, (await Db.Events.GetEventByTimestampAsync(room.RoomId, 1004, PaginationDirection.Backwards))!.EventId);
+        Assert.Equal(root2.EventId, (await Db.Events.GetEventByTimestampAsync(room.RoomId, 1005, PaginationDirection.Backwards))!.EventId);
+        Assert.Null(await Db.Events.GetEventByTimestampAsync(room.RoomId, 999, PaginationDirection.Backwards));
+        Assert.Null(await Db.Events.GetEventByTimestampAsync(room.RoomId, 5000, PaginationDirection.Forwards));
+    }
+
+    [Fact]
     public async Task Events_since_a_position_across_rooms()
     {
         var r1 = new RoomBuilder(Db, Ids.Room("r1"));

@@ -1,4 +1,4 @@
--- Federation (schema v3, Sqlite): other servers' signing keys and the key responses they (or notaries) served.
+-- Federation (schema v4, Postgres): other servers' signing keys and the key responses they (or notaries) served.
 -- spec: server-server "Retrieving server keys".
 
 -- One row per (server, key ID). valid_until_ts is the effective limit (already capped at fetch time + 7 days);
@@ -7,9 +7,9 @@ CREATE TABLE server_signature_keys (
     server_name TEXT NOT NULL,
     key_id TEXT NOT NULL,
     verify_key TEXT NOT NULL,
-    valid_until_ts INTEGER NOT NULL,
-    expired_ts INTEGER,
-    fetched_ts INTEGER NOT NULL,
+    valid_until_ts BIGINT NOT NULL,
+    expired_ts BIGINT,
+    fetched_ts BIGINT NOT NULL,
     PRIMARY KEY (server_name, key_id)
 );
 
@@ -18,7 +18,7 @@ CREATE TABLE server_signature_keys (
 CREATE TABLE server_key_responses (
     server_name TEXT PRIMARY KEY,
     from_server TEXT NOT NULL,
-    valid_until_ts INTEGER NOT NULL,
-    fetched_ts INTEGER NOT NULL,
+    valid_until_ts BIGINT NOT NULL,
+    fetched_ts BIGINT NOT NULL,
     response_json TEXT NOT NULL
 );

@@ -1,0 +1,3 @@
+using Myelin.Load.Cli;
+
+return await LoadCli.Create().Parse(args).InvokeAsync();

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.Rooms;
+using Myelin.Server.Configuration;
+using Myelin.Server.Http;
+using Myelin.Server.Rooms;
+
+namespace Myelin.Server.ClientApi.Directory;
+
+/// <summary>
+/// The published room directory: a room's visibility in it, and listing/searching it.
+/// spec: client-server "Published room directory"; openapi list_public_rooms.yaml.
+/// </summary>
+public static class PublicRoomsEndpoints
+{
+    public static IEndpointRouteBuilder MapPublicRoomsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapV3("GET", "/directory/list/room/{roomId}", GetVisibilityAsync);
+        app.MapV3("PUT", "/directory/list/room/{roomId}", SetVisibilityAsync);
+        app.MapV3("GET", "/publicRooms", ListAsync);
+        app.MapV3("POST", "/publicRooms", SearchAsync);
+        return app;
+    }
+
+    private static async Task<IResult> GetVisibilityAsync(string roomId, HttpContext context, RoomEvents events)
+    {
+        var room = RequestFields.ParseRoomId(roomId);
+        var record = await events.Database.Rooms.GetAsync(room, context.RequestAborted)
+            ?? throw MatrixException.NotFound($"Unknown room {room}.");
+        return MatrixResults.Json(new JsonObject { ["visibility"] = record.IsPublic ? "public" : "private" });
+    }
+
+    private static async Task<IResult> SetVisibilityAsync(string roomId, HttpContext context, Requester requester, RoomEvents events, RoomAliasDirectory aliases)
+    {
+        var room = RequestFields.ParseRoomId(roomId);
+        var body = await context.Request.ReadJsonObjectAsync(context.RequestAborted);
+        string? visibility = body.OptionalString("visibility");
+        if (visibility is not (null or "public" or "private"))
+        {
+            throw MatrixException.InvalidParam($"'visibility' must be 'public' or 'private', not '{visibility}'.");
+        }
+        if (await events.Database.Rooms.GetAsync(room, context.RequestAborted) is null)
+        {
+            throw MatrixException.NotFound($"Unknown room {room}.");
+        }
+        // Publishing is a room admin's decision (Synapse: the power to change the canonical alias) or a server admin's.
+        if (!requester.IsAdmin && !await aliases.CanChangeCanonicalAliasAsync(requester.UserId, room, context.RequestAborted))
+        {
+            throw MatrixException.Forbidden("You need the power to change the room's canonical alias to publish or unpublish it.");
+        }
+        // spec: visibility defaults to public.
+        await events.Database.Rooms.SetPublicAsync(room, (visibility ?? "public") == "public", context.RequestAborted);
+        return MatrixResults.EmptyObject();
+    }
+
+    private static async Task<IResult> ListAsync(string? limit, string? since, string? server, HttpContext context, PublicRoomDirectory directory, MyelinConfig config)
+    {
+        CheckServer(server, config);
+        int? parsedLimit = null;
+        if (limit is not null)
+        {
+            parsedLimit = int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out int l) && l > 0
+                ? l
+                : throw MatrixException.InvalidParam($"'limit' must be a positive integer, not '{limit}'.");
+        }
+        var query = new PublicRoomsQuery { Limit = parsedLimit ?? PublicRoomsQuery.DefaultLimit, Since = since };
+        return MatrixResults.Json(await directory.GetPageAsync(query, context.RequestAborted));
+    }
+
+    private static async Task<IResult> SearchAsync(string? server, HttpContext context, Requester requester, PublicRoomDirectory directory, MyelinConfig config)
+    {
+        _ = requester;
+        CheckServer(server, config);
+        var body = await context.Request.ReadJsonObjectAsync(context.RequestAborted);
+        long? limit = body.OptionalInteger("limit");
+        if (limit is <= 0)
+        {
+            throw MatrixException.InvalidParam("'limit' must be a positive integer.");
+        }
+        string? since = body.OptionalString("since");
+        string? term = null;
+        List<string?>? roomTypes = null;
+        if (body.OptionalObject("filter") is { } filter)
+        {
+            term = filter.OptionalString("generic_search_term");
+            if (filter.OptionalArray("room_types") is { } types)
+            {
+                roomTypes = [];
+                foreach (var t in types)
+                {
+                    roomTypes.Add(t is null ? null : t.GetValueKind() == JsonValueKind.String
+                        ? t.GetValue<string>()
+                        : throw MatrixException.BadJson("'filter.room_types' must be an array of strings or nulls."));
+                }
+            }
+        }
+        var query = new PublicRoomsQuery
+        {
+            Limit = (int)Math.Min(limit ?? PublicRoomsQuery.DefaultLimit, PublicRoomsQuery.MaxLimit),
+            Since = since,
+            SearchTerm = term,
+            RoomTypes = roomTypes,
+        };
+        return MatrixResults.Json(await directory.GetPageAsync(query, context.RequestAborted));
+    }
+
+    /// <summary>Another server's directory needs federation; our own name is the same as asking without it.</summary>
+    private static void CheckServer(string? server, MyelinConfig config)
+    {
+        if (server is not null && server != config.ServerName.Value)
+        {
+            throw MatrixException.NotFound($"Listing the rooms of {server} needs federation, which is not available on this server yet.");
+        }
+    }
+}

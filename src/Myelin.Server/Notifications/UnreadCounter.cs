@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Myelin.Protocol.Authorization;
+using Myelin.Protocol.Events;
+using Myelin.Protocol.Identifiers;
+using Myelin.Protocol.Push;
+using Myelin.Server.Configuration;
+using Myelin.Server.Rooms;
+using Myelin.Storage;
+using Myelin.Storage.Notifications;
+using Myelin.Storage.Streams;
+
+namespace Myelin.Server.Notifications;
+
+/// <summary>
+/// Keeps the unread notification and highlight counts /sync reports. After each local event is persisted, the
+/// push rules of every joined local member except the sender are evaluated and the notifying actions recorded;
+/// a read receipt clears them up to its event. spec: client-server "Receiving notifications", "Threading".
+/// </summary>
+public sealed partial class UnreadCounter
+{
+    /// <summary>The thread ID of the main timeline (spec: "Threaded read receipts").</summary>
+    public const string MainThread = "main";
+
+    private readonly MyelinDatabase _database;
+    private readonly RoomEventWriter _writer;
+    private readonly ServerName _serverName;
+    private readonly ILogger<UnreadCounter> _logger;
+    private readonly ConcurrentDictionary<UserId, PushRuleSet> _ruleSets = new();
+    private long _ruleSetsPosition = -1;
+
+    public UnreadCounter(MyelinDatabase database, RoomEventWriter writer, MyelinConfig config, ILogger<UnreadCounter> logger)
+    {
+        _database = database;
+        _writer = writer;
+        _serverName = config.ServerName;
+        _logger = logger;
+        writer.EventPersisted += OnEventPersistedAsync;
+    }
+
+    /// <summary>The thread an event belongs to for counting: its <c>m.thread</c> root, else <see cref="MainThread"/>.</summary>
+    public static string ThreadOf(JsonElement content)
+    {
+        if (content.ValueKind == JsonValueKind.Object && content.TryGetProperty("m.relates_to", out var relates) && relates.ValueKind == JsonValueKind.Object
+            && relates.TryGetProperty("rel_type", out var relType) && relType.ValueKind == JsonValueKind.String && relType.ValueEquals("m.thread")
+            && relates.TryGetProperty("event_id", out var root) && root.ValueKind == JsonValueKind.String)
+        {
+            return root.GetString()!;
+        }
+        return MainThread;
+    }
+
+    /// <summary>A receipt moved the user's read position: clear the counted actions up to that event.</summary>
+    public Task MarkReadAsync(UserId user, RoomId room, string? threadId, StreamPosition upTo, CancellationToken cancellationToken) =>
+        _database.Notifications.MarkReadAsync(user, room, threadId, upTo, cancellationToken);
+
+    private async ValueTask OnEventPersistedAsync(Pdu pdu, CancellationToken cancellationToken)
+    {
+        // Redactions and state changes without content for people (member events) are evaluated by the rules themselves.
+        var state = await _writer.GetCurrentStateAsync(pdu.RoomId, cancellationToken);
+        var recipients = new List<(UserId User, string? DisplayName)>();
+        long joined = 0;
+        foreach (var (key, member) in state)
+        {
+            if (key.Type != EventTypes.Member || !IsJoin(member.Content))
+            {
+                continue;
+            }
+            joined++;
+            if (UserId.TryParse(key.Key, out var user) && user != pdu.Sender && user.Server == _serverName)
+            {
+                recipients.Add((user, DisplayNameOf(member.Content)));
+            }
+        }
+        if (recipients.Count == 0)
+        {
+            return;
+        }
+        var version = pdu.RoomVersion;
+        var powerLevels = PowerLevels.From(state.GetValueOrDefault(new StateKey(EventTypes.PowerLevels, "")), state.GetValueOrDefault(new StateKey(EventTypes.Create, "")), version);
+        var notificationLevels = state.TryGetValue(new StateKey(EventTypes.PowerLevels, ""), out var pl)
+            ? NotificationPowerLevels.FromPowerLevelsContent(pl.Content)
+            : NotificationPowerLevels.Default;
+        long senderLevel = powerLevels.GetUserLevel(pdu.Sender);
+        var pushEvent = PushEvent.FromPdu(pdu);
+        string thread = ThreadOf(pdu.Content);
+
+        await RefreshRuleCacheAsync(cancellationToken);
+        var actions = new List<PushActionRecord>();
+        foreach (var (user, displayName) in recipients)
+        {
+            var rules = await GetRulesAsync(user, cancellationToken);
+            var evaluation = rules.Evaluate(pushEvent, new PushContext(joined, displayName, senderLevel, notificationLevels));
+            if (evaluation.Notify || evaluation.Highlight)
+            {
+                actions.Add(new PushActionRecord(user, pdu.RoomId, thread, pdu.EventId, evaluation.Notify, evaluation.Highlight));
+            }
+        }
+        await _database.Notifications.AddAsync(actions, cancellationToken);
+    }
+
+    /// <summary>Cached rule sets are valid until the account-data stream moves (push rules live there).</summary>
+    private async Task RefreshRuleCacheAsync(CancellationToken cancellationToken)
+    {
+        long position = (await _database.Streams.GetCurrentAsync(StreamName.AccountData, cancellationToken)).Value;
+        if (Interlocked.Exchange(ref _ruleSetsPosition, position) != position)
+        {
+            _ruleSets.Clear();
+        }
+    }
+
+    private async Task<PushRuleSet> GetRulesAsync(UserId user, CancellationToken cancellationToken)
+    {
+        if (_ruleSets.TryGetValue(user, out var cached))
+        {
+            return cached;
+        }
+        var stored = await _database.AccountData.GetAsync(user, null, "m.push_rules", cancellationToken);
+        PushRuleSet rules;
+        try
+        {
+            rules = stored is null ? PushRuleSet.CreateDefault(user) : PushRuleSet.FromAccountData(user, JsonElement.Parse(stored.Content));
+        }
+        catch (JsonException e)
+        {
+            LogBadPushRules(_logger, e, user.Value);
+            rules = PushRuleSet.CreateDefault(user);
+        }
+        if (_ruleSets.Count > 10_000)
+        {
+            _ruleSets.Clear();
+        }
+        _ruleSets[user] = rules;
+        return rules;
+    }
+
+    private static bool IsJoin(JsonElement content) =>
+        content.ValueKind == JsonValueKind.Object && content.TryGetProperty("membership", out var m) && m.ValueKind == JsonValueKind.String && m.ValueEquals(Membership.Join);
+
+    private static string? DisplayNameOf(JsonElement content) =>
+        content.ValueKind == JsonValueKind.Object && content.TryGetProperty("displayname", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Unreadable m.push_rules account data of {UserId}; using the defaults")]
+    private static partial void LogBadPushRules(ILogger logger, Exception exception, string userId);
+}
