@@ -121,7 +121,8 @@ public sealed class FederatedHomeserver : IAsyncDisposable
         return Http.SendAsync(request);
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port that was free a moment ago.</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

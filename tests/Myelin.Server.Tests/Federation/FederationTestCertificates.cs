@@ -5,7 +5,8 @@ using System.Security.Cryptography.X509Certificates;
 namespace Myelin.Server.Tests.Federation;
 
 /// <summary>
-/// A throwaway certificate authority and a server certificate it issued for <c>localhost</c> / 127.0.0.1 / ::1,
+/// A throwaway certificate authority and a server certificate it issued for <c>localhost</c> / 127.0.0.1 / ::1
+/// (and <see cref="TestHostNames"/>),
 /// written as PEM files: test homeservers serve TLS with the leaf and trust the CA via federation_custom_ca_list.
 /// </summary>
 public sealed class FederationTestCertificates
@@ -18,6 +19,9 @@ public sealed class FederationTestCertificates
     }
 
     public static FederationTestCertificates Shared => SharedInstance.Value;
+
+    /// <summary>Extra names the server certificate is valid for; discovery tests map them to loopback.</summary>
+    public static readonly IReadOnlyList<string> TestHostNames = ["wellknown.myelin.test", "delegated.myelin.test", "srv.myelin.test"];
 
     public string Directory { get; }
     public string CaPath => Path.Combine(Directory, "ca.pem");
@@ -45,6 +49,10 @@ public sealed class FederationTestCertificates
         var leafRequest = new CertificateRequest("CN=localhost", leafKey, HashAlgorithmName.SHA256);
         var names = new SubjectAlternativeNameBuilder();
         names.AddDnsName("localhost");
+        foreach (string name in TestHostNames)
+        {
+            names.AddDnsName(name);
+        }
         names.AddIpAddress(IPAddress.Loopback);
         names.AddIpAddress(IPAddress.IPv6Loopback);
         leafRequest.CertificateExtensions.Add(names.Build());
