@@ -11,6 +11,9 @@ public static class AccountsServiceCollectionExtensions
         services.AddSingleton<InteractiveAuthStages>();
         services.AddSingleton<SharedSecretNonces>();
         services.AddSingleton<DeviceService>();
+        services.AddSingleton<AccountDataService>();
+        services.AddSingleton<PushRuleService>();
+        services.AddSingleton<Filters.FilterService>();
         services.AddSingleton(sp => new AccountService(
             sp.GetRequiredService<Myelin.Storage.MyelinDatabase>(),
             sp.GetRequiredService<Configuration.MyelinConfig>(),

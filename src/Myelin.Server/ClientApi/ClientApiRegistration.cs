@@ -1,27 +1,31 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Accounts;
-using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.Authentication;
+using Myelin.Server.ClientApi.AccountData;
 using Myelin.Server.ClientApi.Accounts;
 using Myelin.Server.ClientApi.Admin;
-using Myelin.Server.ClientApi.Profiles;
-using Myelin.Server.Profiles;
-using Myelin.Server.Configuration;
+using Myelin.Server.ClientApi.Capabilities;
 using Myelin.Server.ClientApi.Directory;
+using Myelin.Server.ClientApi.Filters;
+using Myelin.Server.ClientApi.Presence;
+using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.ClientApi.PushRules;
+using Myelin.Server.ClientApi.Receipts;
 using Myelin.Server.ClientApi.Rooms;
+using Myelin.Server.ClientApi.Spaces;
+using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.Timeline;
+using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
+using Myelin.Server.Profiles;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
-using Myelin.Server.Timeline;
 using Myelin.Server.Sync;
-using Myelin.Server.ClientApi.Sync;
-using Myelin.Server.ClientApi.Receipts;
-using Myelin.Server.ClientApi.Typing;
-using Myelin.Server.ClientApi.Presence;
+using Myelin.Server.Timeline;
 using Myelin.Server.Visibility;
-
 namespace Myelin.Server.ClientApi;
 
 /// <summary>Registers the client-server API's services and endpoints. One line per area.</summary>
@@ -43,6 +47,7 @@ public static class ClientApiRegistration
         services.AddVisibility();
         services.AddRooms();
         services.AddTimeline();
+        services.AddSpaces();
         return services;
     }
 
@@ -57,6 +62,13 @@ public static class ClientApiRegistration
         app.MapAccountManagementApi();
         app.MapDeviceApi();
         app.MapProfileApi();
+        app.MapAccountDataApi();
+        app.MapFilterApi();
+        app.MapPushRuleApi();
+        app.MapCapabilitiesApi();
+        app.MapAdminApi();
+        app.MapOpenIdApi();
+        app.MapSupportApi();
         app.MapSynapseAdminApi();
         app.MapCreateRoomApi();
         app.MapMembershipApi();
@@ -65,6 +77,9 @@ public static class ClientApiRegistration
         app.MapRoomAliasApi();
         app.MapPublicRoomsApi();
         app.MapMessagesApi();
+        app.MapRelationsApi();
+        app.MapSpacesApi();
+        app.MapRoomUpgradeApi();
         return app;
     }
 }

@@ -139,6 +139,7 @@ public static class ConfigLoader
         var federationDomainWhitelist = root.StringList("federation_domain_whitelist");
         bool presenceEnabled = presence?.Bool("enabled", true) ?? true;
         var shutdownTimeout = root.Duration("shutdown_timeout", TimeSpan.FromSeconds(30));
+        var support = ReadSupport(root);
 
         if (publicBaseUrl is null || database is null || serverNameText is null)
         {
@@ -174,7 +175,52 @@ public static class ConfigLoader
             LogFormat = logFormat,
             ReportStats = reportStats,
             ShutdownTimeout = shutdownTimeout,
+            Support = support,
         };
+    }
+
+    /// <summary>
+    /// <c>support: {support_page, contacts: [{role, matrix_id, email_address}]}</c>. spec: support.yaml requires at least
+    /// one of contacts/support_page, and a role plus matrix_id or email_address per contact.
+    /// </summary>
+    private static SupportConfig? ReadSupport(YamlSection root)
+    {
+        var section = root.Section("support");
+        if (section is null)
+        {
+            return null;
+        }
+        string? page = section.String("support_page");
+        var contacts = new List<SupportContact>();
+        var list = section.SectionList("contacts") ?? [];
+        for (int i = 0; i < list.Count; i++)
+        {
+            var contact = list[i];
+            string? role = contact.String("role");
+            string? matrixId = contact.String("matrix_id");
+            string? email = contact.String("email_address");
+            if (role is null)
+            {
+                contact.Error("role", "is required (e.g. m.role.admin or m.role.security)");
+            }
+            if (matrixId is not null && !Myelin.Protocol.Identifiers.UserId.TryParse(matrixId, out _))
+            {
+                contact.Error("matrix_id", $"'{matrixId}' is not a Matrix user ID");
+            }
+            if (matrixId is null && email is null)
+            {
+                contact.Error("matrix_id", "a contact needs matrix_id or email_address");
+            }
+            if (role is not null)
+            {
+                contacts.Add(new SupportContact(role, matrixId, email));
+            }
+        }
+        if (page is null && list.Count == 0)
+        {
+            section.Error("contacts", "support needs contacts or support_page");
+        }
+        return new SupportConfig { Contacts = contacts, SupportPage = page };
     }
 
     private static List<ListenerConfig> ReadListeners(YamlSection root)

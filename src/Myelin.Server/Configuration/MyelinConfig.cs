@@ -36,6 +36,9 @@ public sealed record MyelinConfig
 
     public RateLimitingConfig RateLimiting { get; init; } = new();
 
+    /// <summary>Who to contact about this server (<c>/.well-known/matrix/support</c>); null answers 404.</summary>
+    public SupportConfig? Support { get; init; }
+
     /// <summary>Largest media upload in bytes.</summary>
     public long MaxUploadSize { get; init; } = 50L * 1024 * 1024;
 

@@ -3,7 +3,6 @@ using Myelin.Protocol.Authorization;
 using Myelin.Protocol.Events;
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Http;
-using Myelin.Storage.Events;
 using Myelin.Storage.Memberships;
 
 namespace Myelin.Server.Rooms;
@@ -52,57 +51,6 @@ public sealed class RoomStateAccess
         {
             throw MatrixException.Forbidden($"You are not joined to {roomId}.");
         }
-    }
-
-    /// <summary>
-    /// Whether the user may see the event, by the room's history visibility at the event.
-    /// spec: client-server "History visibility" (world_readable; joined at the event; shared and joined now;
-    /// invited at the event when visibility is invited).
-    /// </summary>
-    public async Task<bool> CanSeeEventAsync(UserId user, StoredEvent stored, CancellationToken cancellationToken)
-    {
-        if (stored.IsOutlier || stored.IsRejected || stored.IsSoftFailed)
-        {
-            return false;
-        }
-        var database = _events.Database;
-        var before = await database.State.GetStateBeforeEventAsync(stored.EventId, cancellationToken);
-        var after = await database.State.GetStateAfterEventAsync(stored.EventId, cancellationToken);
-        if (before is null || after is null)
-        {
-            return false;
-        }
-        string visibility = "shared";
-        if (before.TryGetValue(new StateKey(EventTypes.HistoryVisibility, ""), out var hvId) &&
-            await _events.GetPduAsync(hvId, cancellationToken) is { } hv &&
-            ReadString(hv.Content, "history_visibility") is { } value)
-        {
-            visibility = value;
-        }
-        if (visibility == "world_readable")
-        {
-            return true;
-        }
-        string membershipAtEvent = Membership.Leave;
-        if (after.TryGetValue(new StateKey(EventTypes.Member, user.Value), out var memberId) &&
-            await _events.GetPduAsync(memberId, cancellationToken) is { } member)
-        {
-            membershipAtEvent = ReadString(member.Content, "membership") ?? Membership.Leave;
-        }
-        if (membershipAtEvent == Membership.Join)
-        {
-            return true;
-        }
-        if (visibility == "invited" && membershipAtEvent == Membership.Invite)
-        {
-            return true;
-        }
-        if (visibility == "shared")
-        {
-            var now = await database.Memberships.GetMembershipAsync(stored.RoomId, user, cancellationToken);
-            return now?.Membership == Membership.Join;
-        }
-        return false;
     }
 
     /// <summary>Whether the room's current <c>m.room.history_visibility</c> is <c>world_readable</c>.</summary>

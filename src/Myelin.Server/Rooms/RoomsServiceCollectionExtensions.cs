@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Myelin.Server.Accounts;
+using Myelin.Server.Profiles;
 
 namespace Myelin.Server.Rooms;
 
@@ -13,6 +15,9 @@ public static class RoomsServiceCollectionExtensions
         services.AddSingleton<ClientEventSender>();
         services.AddSingleton<RoomAliasDirectory>();
         services.AddSingleton<PublicRoomDirectory>();
+        services.AddSingleton<RoomUpgrader>();
+        services.AddSingleton<IProfileChangeHandler, MemberProfileUpdater>();
+        services.AddSingleton<IAccountDeactivationHandler, DeactivatedUserRoomLeaver>();
         return services;
     }
 }

@@ -2,8 +2,9 @@ using System.CommandLine;
 using System.Text;
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Accounts;
+using Myelin.Server.Authentication;
+using Myelin.Server.Http;
 using Myelin.Server.Configuration;
-using Myelin.Storage.Users;
 
 namespace Myelin.Cli;
 
@@ -88,14 +89,16 @@ internal static class RegisterUserCommand
         }
 
         await using var database = await config.Database.OpenAsync(cancellationToken);
-        var newUser = new NewUser(userId, new PasswordHasher().Hash(password), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())
+        // The same registration path as the client API, so the same name rules and profile defaults apply.
+        var accounts = new AccountService(database, config, new PasswordHasher(),
+            new AccessTokenAuthenticator(database, TimeProvider.System), TimeProvider.System);
+        try
         {
-            IsAdmin = admin,
-            DisplayName = localpart,
-        };
-        if (!await database.Users.CreateAsync(newUser, cancellationToken))
+            await accounts.RegisterAsync(localpart, password, admin, cancellationToken);
+        }
+        catch (MatrixException e)
         {
-            await error.WriteLineAsync($"error: user {userId} already exists.");
+            await error.WriteLineAsync(e.ErrCode == MatrixErrorCodes.UserInUse ? $"error: user {userId} already exists." : $"error: {e.Message}");
             return 1;
         }
         await output.WriteLineAsync($"Created {(admin ? "admin " : "")}user {userId}.");

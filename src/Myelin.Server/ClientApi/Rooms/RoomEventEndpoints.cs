@@ -5,6 +5,7 @@ using Myelin.Server.Authentication;
 using Myelin.Server.Events;
 using Myelin.Server.Http;
 using Myelin.Server.Rooms;
+using Myelin.Server.Visibility;
 
 namespace Myelin.Server.ClientApi.Rooms;
 
@@ -58,13 +59,13 @@ public static class RoomEventEndpoints
     }
 
     private static async Task<IResult> GetEventAsync(string roomId, string eventId, HttpContext context, Requester requester,
-        RoomEvents events, RoomStateAccess access, ClientEvents serving)
+        RoomEvents events, HistoryVisibility visibility, ClientEvents serving)
     {
         var room = RequestFields.ParseRoomId(roomId);
         var id = RequestFields.ParseEventId(eventId);
         var stored = await events.Database.Events.GetEventAsync(id, context.RequestAborted);
         // spec: 404 both for unknown events and for events the user is not allowed to see.
-        if (stored is null || stored.RoomId != room || !await access.CanSeeEventAsync(requester.UserId, stored, context.RequestAborted))
+        if (stored is null || stored.RoomId != room || !await visibility.CanSeeEventAsync(requester.UserId, stored, context.RequestAborted, filterIgnored: false))
         {
             throw MatrixException.NotFound("Event not found.");
         }
