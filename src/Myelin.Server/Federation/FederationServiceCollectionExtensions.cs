@@ -15,7 +15,8 @@ public static class FederationServiceCollectionExtensions
     /// <summary>
     /// Federation services: our key ring, discovery, the outbound client, the remote key cache and inbound request
     /// authentication. <see cref="FederationOptions"/>, <see cref="IFederationDns"/> and <see cref="IServerResolver"/>
-    /// are only added if not registered yet, so an embedder or a test can register its own first.
+    /// are only added if not registered yet; a registration added later (e.g. in <c>MyelinHostOptions.ConfigureServices</c>)
+    /// replaces them, as the last registration wins.
     /// </summary>
     public static IServiceCollection AddFederation(this IServiceCollection services)
     {
