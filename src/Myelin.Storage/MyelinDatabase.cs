@@ -2,6 +2,7 @@ using Myelin.Storage.Accounts;
 using Myelin.Storage.AccountData;
 using Myelin.Storage.Devices;
 using Myelin.Storage.Engines;
+using Myelin.Storage.Federation;
 using Myelin.Storage.Events;
 using Myelin.Storage.Filters;
 using Myelin.Storage.Memberships;
@@ -51,6 +52,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Filters = new FilterStore(engine);
         ToDevice = new ToDeviceStore(engine);
         Notifications = new NotificationStore(engine);
+        ServerKeys = new ServerKeyStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -80,6 +82,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IFilterStore Filters { get; }
     public IToDeviceStore ToDevice { get; }
     public INotificationStore Notifications { get; }
+    public IServerKeyStore ServerKeys { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.
