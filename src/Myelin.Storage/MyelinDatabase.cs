@@ -41,6 +41,8 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Events = new EventStore(engine, stateGroups);
         State = new StateStore(engine, stateGroups);
         Memberships = new RoomMembershipStore(engine);
+        ForgottenRooms = new ForgottenRoomStore(engine);
+        RoomReports = new RoomReportStore(engine);
         RegistrationTokens = new RegistrationTokenStore(engine);
         UserTokens = new UserTokenStore(engine);
         ProfileFields = new ProfileFieldStore(engine);
@@ -69,6 +71,8 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IEventStore Events { get; }
     public IStateStore State { get; }
     public IRoomMembershipStore Memberships { get; }
+    public IForgottenRoomStore ForgottenRooms { get; }
+    public IRoomReportStore RoomReports { get; }
     public IRegistrationTokenStore RegistrationTokens { get; }
     public IUserTokenStore UserTokens { get; }
     public IProfileFieldStore ProfileFields { get; }
