@@ -4,13 +4,13 @@
 # SQLite, and on PostgreSQL when MYELIN_BENCH_POSTGRES is set (an Npgsql connection string to a database the run may
 # fill) or MYELIN_BENCH_POSTGRES=start (a throwaway cluster like scripts/dev-postgres.sh). Whole script ≤ 10 minutes.
 #
-# Usage: bash bench/run-all.sh [results-dir]      (default: bench/results/<UTC timestamp>)
+# Usage: bash bench/run-all.sh [results-dir]      (default: ${TMPDIR:-/tmp}/myelin-bench-<UTC timestamp>)
 # Sizes can be overridden: SEND_DURATION, SEND_SENDERS, FANOUT_SYNCERS, FANOUT_RATE, FANOUT_DURATION, IS_ROOMS, IS_EVENTS,
 # JOINERS, SCALING (1 to add send scaling rows at 1/4/16/64 senders and fanout at 200/500 syncers); SKIP_SQLITE=1 runs
 # only PostgreSQL; RUN_ALL_BUDGET (seconds, default 600) bounds the whole script.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$repo/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
+out=${1:-${TMPDIR:-/tmp}/myelin-bench-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 deadline=$((SECONDS + ${RUN_ALL_BUDGET:-600}))
 SEND_DURATION=${SEND_DURATION:-10}; SEND_SENDERS=${SEND_SENDERS:-16}
@@ -92,7 +92,7 @@ scenario() {
   if [ "$left" -lt 20 ]; then log "$engine $name: skipped, out of time"; return; fi
   local limit=$(( left - 10 < 240 ? left - 10 : 240 ))
   log "$engine $name $*"
-  "${load[@]}" "$@" --url "$url" --registration SharedSecret --shared-secret "$secret" --server-pid "$server_pid" \
+  "${load[@]}" "$@" --url "$url" --registration shared-secret --shared-secret "$secret" --server-pid "$server_pid" \
     --time-limit "$limit" --max-requests 2000000 --label "myelin $engine" --out "$out/$engine-$name.json" \
     >"$out/$engine-$name.txt" 2>"$out/$engine-$name.progress"
   local rc=$?
@@ -130,6 +130,9 @@ if [ -n "${MYELIN_BENCH_POSTGRES:-}" ]; then
     pg_conn=$MYELIN_BENCH_POSTGRES
   fi
   run_engine postgres
+  if [ "$MYELIN_BENCH_POSTGRES" = start ]; then
+    psql "host=127.0.0.1 port=${PGPORT_DEV:-55439} user=myelin dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  fi
 fi
 python3 "$repo/bench/Myelin.Load/summarize.py" "$out" >"$out/summary.md" && cat "$out/summary.md"
 log "done: results in $out (summary.md: Markdown tables for docs/benchmarks.md)"
