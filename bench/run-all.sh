@@ -6,7 +6,8 @@
 #
 # Usage: bash bench/run-all.sh [results-dir]      (default: ${TMPDIR:-/tmp}/myelin-bench-<UTC timestamp>)
 # Sizes can be overridden: SEND_DURATION, SEND_SENDERS, FANOUT_SYNCERS, FANOUT_RATE, FANOUT_DURATION, IS_ROOMS, IS_EVENTS,
-# JOINERS, SCALING (1 to add send scaling rows at 1/4/16/64 senders and fanout at 200/500 syncers); SKIP_SQLITE=1 runs
+# JOINERS, SCALING (1 to add send scaling rows at 1/4/16/64 senders in one room and in 4×S rooms, and fanout at
+# 50/200/500 syncers at SCALING_FANOUT_RATE, default 10 ev/s; give it RUN_ALL_BUDGET=1500); SKIP_SQLITE=1 runs
 # only PostgreSQL; RUN_ALL_BUDGET (seconds, default 600) bounds the whole script.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -110,8 +111,12 @@ run_engine() {
   scenario "$engine" initial-sync initial-sync --rooms "$IS_ROOMS" --events "$IS_EVENTS"
   scenario "$engine" fanout fanout --syncers "$FANOUT_SYNCERS" --rate "$FANOUT_RATE" --duration "$FANOUT_DURATION"
   if [ "$SCALING" = 1 ]; then
-    for s in 1 4 16 64; do scenario "$engine" "send-scaling-$s" send --senders "$s" --rooms 1 --duration 5; done
-    for u in 200 500; do scenario "$engine" "fanout-scaling-$u" fanout --syncers "$u" --rate "$FANOUT_RATE" --duration 10; done
+    for s in 1 4 16 64; do
+      scenario "$engine" "send-scaling-$s" send --senders "$s" --rooms 1 --duration 5
+      scenario "$engine" "send-scaling-many-$s" send --senders "$s" --rooms $((s * 4)) --duration 5
+    done
+    # One busy room takes only a few events/s once it has hundreds of members; 10 ev/s keeps the runs bounded.
+    for u in 50 200 500; do scenario "$engine" "fanout-scaling-$u" fanout --syncers "$u" --rate "${SCALING_FANOUT_RATE:-10}" --duration 10; done
   fi
   local rss; rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null)
   log "$engine: RSS at the end ${rss:-?} kB"
