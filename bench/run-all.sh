@@ -46,12 +46,19 @@ stop_server() {
   fi
   server_pid=""
 }
-trap stop_server EXIT
+data_dirs=()
+cleanup() {
+  stop_server
+  # The servers' data directories are throwaway; KEEP_DATA=1 keeps them for a look at the databases.
+  [ "${KEEP_DATA:-0}" = 1 ] || for d in "${data_dirs[@]}"; do rm -rf "$d"; done
+}
+trap cleanup EXIT
 
 # start_server ENGINE: writes a config into a fresh data dir, starts Myelin, waits for /health, records idle RSS.
 start_server() {
   local engine=$1 data port
   data=$(mktemp -d "/tmp/myelin-bench-$engine.XXXXXX")
+  data_dirs+=("$data")
   port=$(free_port)
   "${myelin[@]}" generate-config --data-dir "$data" --server-name localhost --port "$port" >"$out/$engine-generate-config.log" 2>&1 \
     || { log "generate-config failed (see $engine-generate-config.log)"; return 1; }
