@@ -15,8 +15,10 @@ using Myelin.Server.ClientApi.Receipts;
 using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.ClientApi.Spaces;
 using Myelin.Server.ClientApi.Sync;
+using Myelin.Server.ClientApi.ThirdParty;
 using Myelin.Server.ClientApi.Timeline;
 using Myelin.Server.ClientApi.Typing;
+using Myelin.Server.ClientApi.Voip;
 using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
@@ -78,8 +80,14 @@ public static class ClientApiRegistration
         app.MapPublicRoomsApi();
         app.MapMessagesApi();
         app.MapRelationsApi();
+        app.MapLegacySyncApi();
         app.MapSpacesApi();
+        app.MapRoomSummaryApi();
+        app.MapMutualRoomsApi();
+        app.MapThirdPartyApi();
+        app.MapVoipApi();
         app.MapRoomUpgradeApi();
+        app.MapReportApi();
         return app;
     }
 }

@@ -140,6 +140,15 @@ public static class ConfigLoader
         bool presenceEnabled = presence?.Bool("enabled", true) ?? true;
         var shutdownTimeout = root.Duration("shutdown_timeout", TimeSpan.FromSeconds(30));
         var support = ReadSupport(root);
+        var turn = new TurnConfig
+        {
+            Uris = root.StringList("turn_uris") ?? [],
+            SharedSecret = root.String("turn_shared_secret"),
+            Username = root.String("turn_username"),
+            Password = root.String("turn_password"),
+            UserLifetime = root.Duration("turn_user_lifetime", TimeSpan.FromHours(1)),
+            AllowGuests = root.Bool("turn_allow_guests", true),
+        };
 
         if (publicBaseUrl is null || database is null || serverNameText is null)
         {
@@ -176,6 +185,7 @@ public static class ConfigLoader
             ReportStats = reportStats,
             ShutdownTimeout = shutdownTimeout,
             Support = support,
+            Turn = turn,
         };
     }
 

@@ -190,6 +190,20 @@ public static class ConfigTemplate
           # Track and share online/offline status. Default: true
           enabled: true
 
+        ## VoIP ##
+
+        # TURN servers for calls (GET /voip/turnServer). Without turn_uris clients get no TURN server.
+        # turn_uris: ["turn:turn.example.org:3478?transport=udp", "turn:turn.example.org:3478?transport=tcp"]
+        # Shared secret of the TURN server (coturn: static-auth-secret), for time-limited credentials ...
+        # turn_shared_secret: "..."
+        # ... or static credentials.
+        # turn_username: "..."
+        # turn_password: "..."
+        # How long credentials are valid. Default: 1h
+        # turn_user_lifetime: 1h
+        # Whether guests may get credentials. Default: true
+        # turn_allow_guests: true
+
         ## Logging and metrics ##
 
         # trace, debug, info, warning, error or critical. Default: info

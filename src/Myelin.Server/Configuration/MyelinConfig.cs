@@ -39,6 +39,9 @@ public sealed record MyelinConfig
     /// <summary>Who to contact about this server (<c>/.well-known/matrix/support</c>); null answers 404.</summary>
     public SupportConfig? Support { get; init; }
 
+    /// <summary>TURN servers for VoIP (<c>turn_*</c> keys); the default has none.</summary>
+    public TurnConfig Turn { get; init; } = new();
+
     /// <summary>Largest media upload in bytes.</summary>
     public long MaxUploadSize { get; init; } = 50L * 1024 * 1024;
 

@@ -9,6 +9,8 @@ public static class TimelineRegistration
     {
         services.AddSingleton<RelationAggregator>();
         services.AddSingleton<RoomTimeline>();
+        services.AddSingleton<RoomSnapshots>();
+        services.AddSingleton<EventStream>();
         return services;
     }
 }

@@ -109,6 +109,9 @@ public sealed class RoomSummaries
         }
     }
 
+    /// <summary>A string property of the content of a state event with an empty state key (null when absent or not a string).</summary>
+    public static string? ReadString(IReadOnlyDictionary<StateKey, Pdu> state, string type, string property) => Str(state, type, "", property);
+
     private static void Add(JsonObject target, string name, string? value)
     {
         if (!string.IsNullOrEmpty(value))
