@@ -76,7 +76,7 @@ public static class LegacySyncEndpoints
         {
             ["end"] = now.ToString(),
             ["rooms"] = rooms,
-            ["presence"] = snapshots.PresenceEvents(contacts.Order()),
+            ["presence"] = snapshots.PresenceEvents(contacts.OrderBy(u => u.Value, StringComparer.Ordinal)),
             ["account_data"] = await snapshots.GetAccountDataAsync(requester.UserId, null, cancellationToken),
         });
     }
