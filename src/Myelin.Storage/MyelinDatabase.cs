@@ -2,6 +2,7 @@ using Myelin.Storage.Accounts;
 using Myelin.Storage.AccountData;
 using Myelin.Storage.Devices;
 using Myelin.Storage.Engines;
+using Myelin.Storage.Federation;
 using Myelin.Storage.Events;
 using Myelin.Storage.Filters;
 using Myelin.Storage.Memberships;
@@ -40,6 +41,8 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Events = new EventStore(engine, stateGroups);
         State = new StateStore(engine, stateGroups);
         Memberships = new RoomMembershipStore(engine);
+        ForgottenRooms = new ForgottenRoomStore(engine);
+        RoomReports = new RoomReportStore(engine);
         RegistrationTokens = new RegistrationTokenStore(engine);
         UserTokens = new UserTokenStore(engine);
         ProfileFields = new ProfileFieldStore(engine);
@@ -49,6 +52,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         Filters = new FilterStore(engine);
         ToDevice = new ToDeviceStore(engine);
         Notifications = new NotificationStore(engine);
+        ServerKeys = new ServerKeyStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -67,6 +71,8 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IEventStore Events { get; }
     public IStateStore State { get; }
     public IRoomMembershipStore Memberships { get; }
+    public IForgottenRoomStore ForgottenRooms { get; }
+    public IRoomReportStore RoomReports { get; }
     public IRegistrationTokenStore RegistrationTokens { get; }
     public IUserTokenStore UserTokens { get; }
     public IProfileFieldStore ProfileFields { get; }
@@ -76,6 +82,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IFilterStore Filters { get; }
     public IToDeviceStore ToDevice { get; }
     public INotificationStore Notifications { get; }
+    public IServerKeyStore ServerKeys { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.

@@ -77,7 +77,7 @@ public static class ScenarioRunner
         long start = Stopwatch.GetTimestamp();
         await using (var progress = new ProgressLine(budget))
         {
-            var context = new ScenarioContext(client, users, progress, TimeSpan.FromSeconds(settings.DurationSeconds), runId, settings.SetupParallelism);
+            var context = new ScenarioContext(client, users, progress, TimeSpan.FromSeconds(settings.DurationSeconds), runId, settings.SetupParallelism, settings.ServerPid);
             try
             {
                 await scenario.RunAsync(context, result, stopRun.Token);

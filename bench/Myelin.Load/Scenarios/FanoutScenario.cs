@@ -64,6 +64,8 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         });
 
         var sendStarts = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var sendEnds = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var receipts = new ConcurrentBag<(string Id, long ReceivedAt)>();
         var accepted = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
         var delivery = new LatencyRecorder();
         var sendLatency = new LatencyRecorder();
@@ -89,6 +91,7 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
                         {
                             delivery.Record(Stopwatch.GetElapsedTime(sentAt, receivedAt).TotalMilliseconds);
                         }
+                        receipts.Add((id, receivedAt));
                     }
                 }
                 catch (MatrixRequestException e)
@@ -110,6 +113,7 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         // Give the long polls a moment to reach the server, so the first events measure delivery, not connection set-up.
         await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         context.Progress.Phase = string.Create(CultureInfo.InvariantCulture, $"fanout: {syncers} syncers, {rate} ev/s");
+        var cpuBefore = context.SampleServer();
         long start = Stopwatch.GetTimestamp();
         var inFlight = new List<Task>();
         using var sendSlots = new SemaphoreSlim(256);
@@ -135,6 +139,7 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
                     {
                         await client.SendMessageAsync(senderUsers[sequence % senders], roomIds[sequence % rooms], id.Replace(':', '-'),
                             LoadMessage.Create(id, string.Create(CultureInfo.InvariantCulture, $"fanout message {sequence}")), cancellationToken);
+                        sendEnds[id] = Stopwatch.GetTimestamp();
                         sendLatency.RecordSince(sentAt);
                         accepted[id] = 0;
                     }
@@ -160,6 +165,8 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         {
             await Task.Delay(100, cancellationToken);
         }
+        double phaseSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpuAfter = context.SampleServer();
         await stopSyncing.CancelAsync();
         await Task.WhenAll(syncLoops);
 
@@ -176,9 +183,21 @@ public sealed class FanoutScenario(int syncers, int rooms, double rate, int send
         result.Add("send_rate", "send rate achieved", accepted.Count / sendSeconds, "ev/s");
         result.AddLatency("send_latency", "send latency", sendLatency.Summarize());
         result.AddLatency("delivery_latency", "delivery latency (send -> sync)", delivery.Summarize());
+        // From the send's 200 to the syncer's receipt: the fan-out itself, without time queued behind other sends.
+        // Negative when a syncer hears of the event before its sender does.
+        var afterAccept = new LatencyRecorder();
+        foreach (var (id, receivedAt) in receipts)
+        {
+            if (sendEnds.TryGetValue(id, out long acceptedAt))
+            {
+                afterAccept.Record((receivedAt - acceptedAt) * 1000.0 / Stopwatch.Frequency);
+            }
+        }
+        result.AddLatency("delivery_after_accept", "delivery after send's 200", afterAccept.Summarize());
         result.Add("deliveries_expected", "deliveries expected", (long)accepted.Count * syncers);
         result.Add("sync_responses", "sync responses", Interlocked.Read(ref syncRequests));
         result.Add("limited_timelines", "limited timelines seen", syncerStates.Sum(s => (long)s.LimitedTimelines));
+        ScenarioContext.AddServerCpu(result, cpuBefore, cpuAfter, phaseSeconds, accepted.Count, "event");
         result.Check("no missed events", missed == 0, $"{missed} (syncer, event) pairs missing after {drain.TotalSeconds:F0} s drain");
         result.Check("no duplicated events", duplicated == 0, $"{duplicated} duplicate deliveries");
         result.Check("no unexpected events", unexpected == 0, $"{unexpected} deliveries of events whose send failed");

@@ -30,8 +30,11 @@ public sealed class InitialSyncScenario(int rooms, int eventsPerRoom, int gapEve
 
         context.Progress.Phase = $"setup: creating {rooms} rooms";
         string[] roomIds = new string[rooms];
-        await Parallel.ForAsync(0, rooms, SendScenario.SetupOptions(context, cancellationToken), async (r, ct) =>
-            roomIds[r] = await client.CreateRoomAsync(user, $"load initial-sync {r}", isPublic: false, ct));
+        // One after another, as a client would: one user's parallel creates can collide (see SendScenario).
+        for (int r = 0; r < rooms; r++)
+        {
+            roomIds[r] = await client.CreateRoomAsync(user, $"load initial-sync {r}", isPublic: false, cancellationToken);
+        }
 
         context.Progress.Phase = $"setup: {rooms * (long)eventsPerRoom} events";
         long sequence = 0;

@@ -22,6 +22,7 @@ public sealed class JoinStormScenario(int joiners, int concurrency) : IScenario
         context.Progress.Phase = "setup: registering";
         LoadUser creator = await context.Users.CreateAsync("host", cancellationToken);
         LoadUser[] users = await context.Users.CreateManyAsync("joiner", joiners, context.SetupParallelism, cancellationToken);
+        context.Progress.Phase = "setup: creating the room";
         string roomId = await client.CreateRoomAsync(creator, "load join-storm", isPublic: true, cancellationToken);
 
         context.Progress.Phase = $"join-storm: {joiners} joiners";

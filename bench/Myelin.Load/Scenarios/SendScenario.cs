@@ -33,10 +33,17 @@ public sealed class SendScenario(int senders, int rooms) : IScenario
         LoadUser[] users = await context.Users.CreateManyAsync("sender", senders, context.SetupParallelism, cancellationToken);
 
         // Room r is created by the first sender that posts into it (sender r % S), so only the others need to join.
+        // Each user creates its rooms one after another, as a client would (and in room version 12 two identical
+        // create events from one user in the same millisecond would be the same room).
         context.Progress.Phase = "setup: creating rooms";
         string[] roomIds = new string[rooms];
-        await Parallel.ForAsync(0, rooms, SetupOptions(context, cancellationToken), async (r, ct) =>
-            roomIds[r] = await client.CreateRoomAsync(users[r % senders], $"load send {r}", isPublic: true, ct));
+        await Parallel.ForAsync(0, Math.Min(senders, rooms), SetupOptions(context, cancellationToken), async (creator, ct) =>
+        {
+            for (int r = creator; r < rooms; r += senders)
+            {
+                roomIds[r] = await client.CreateRoomAsync(users[creator], $"load send {r}", isPublic: true, ct);
+            }
+        });
         context.Progress.Phase = "setup: joining rooms";
         await Parallel.ForAsync(0, senders, SetupOptions(context, cancellationToken), async (s, ct) =>
         {
@@ -53,6 +60,7 @@ public sealed class SendScenario(int senders, int rooms) : IScenario
         var latency = new LatencyRecorder();
         long accepted = 0;
         using var measured = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var cpuBefore = context.SampleServer();
         measured.CancelAfter(context.Duration);
         long start = Stopwatch.GetTimestamp();
         var workers = new Task[senders];
@@ -87,12 +95,14 @@ public sealed class SendScenario(int senders, int rooms) : IScenario
         }
         await Task.WhenAll(workers);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var cpuAfter = context.SampleServer();
 
         result.Add("duration_s", "measured time", seconds, "s");
         result.Add("events_accepted", "events accepted", accepted);
         result.Add("events_per_second", "events/s accepted", accepted / seconds, "ev/s");
         result.AddLatency("send_latency", "send latency", latency.Summarize());
         result.Add("errors_total", "failed sends", result.Errors.Total);
+        ScenarioContext.AddServerCpu(result, cpuBefore, cpuAfter, seconds, accepted, "event");
     }
 
     /// <summary>Honours <c>retry_after_ms</c> on M_LIMIT_EXCEEDED (so a rate-limited server is not hammered); pauses briefly otherwise.</summary>

@@ -87,6 +87,7 @@ public static class ClientApiRegistration
         app.MapThirdPartyApi();
         app.MapVoipApi();
         app.MapRoomUpgradeApi();
+        app.MapReportApi();
         return app;
     }
 }

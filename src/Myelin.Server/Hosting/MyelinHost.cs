@@ -10,6 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Myelin.Server.ClientApi;
+using Myelin.Server.Federation;
+using Myelin.Server.FederationApi;
 using Myelin.Protocol.Crypto;
 using Myelin.Server.Configuration;
 using Myelin.Storage;
@@ -157,6 +159,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         builder.Services.AddSingleton(new MyelinMetrics(registry));
         builder.Services.AddSingleton(sp => new RateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddClientApi();
+        builder.Services.AddFederation();
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
@@ -173,6 +176,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         app.MapDiscoveryApi(config);
         app.MapMetrics("/metrics", registry);
         app.MapClientApi();
+        app.MapFederationApi();
         options.ConfigureEndpoints?.Invoke(app);
         return app;
     }

@@ -165,6 +165,27 @@ public sealed class RoomMembership
     }
 
     /// <summary>
+    /// Forgets a room the user is no longer joined to: it leaves their room lists (sync) until their membership
+    /// changes again. Joined users must leave first: <c>400 M_UNKNOWN</c>. spec: client-server "POST /rooms/{roomId}/forget".
+    /// </summary>
+    public async Task ForgetAsync(UserId user, RoomId roomId, CancellationToken cancellationToken)
+    {
+        await RequireKnownRoomAsync(roomId, cancellationToken);
+        var database = _events.Database;
+        var membership = await database.Memberships.GetMembershipAsync(roomId, user, cancellationToken);
+        if (membership is null)
+        {
+            // Never a member: nothing to forget (Synapse answers the same way).
+            return;
+        }
+        if (membership.Membership == Membership.Join)
+        {
+            throw MatrixException.Unknown($"You are still joined to {roomId}: leave it before forgetting it.", 400);
+        }
+        await database.ForgottenRooms.ForgetAsync(user, roomId, membership.EventId, cancellationToken);
+    }
+
+    /// <summary>
     /// Sends an <c>m.room.member</c> event for <paramref name="target"/>. For join, invite and knock a local target's
     /// display name and avatar fill <c>displayname</c> / <c>avatar_url</c> unless the content already has them.
     /// </summary>

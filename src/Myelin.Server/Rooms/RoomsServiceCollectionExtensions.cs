@@ -16,6 +16,7 @@ public static class RoomsServiceCollectionExtensions
         services.AddSingleton<RoomAliasDirectory>();
         services.AddSingleton<PublicRoomDirectory>();
         services.AddSingleton<RoomUpgrader>();
+        services.AddSingleton<ContentReports>();
         services.AddSingleton<IProfileChangeHandler, MemberProfileUpdater>();
         services.AddSingleton<IAccountDeactivationHandler, DeactivatedUserRoomLeaver>();
         return services;

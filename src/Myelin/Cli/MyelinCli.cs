@@ -13,6 +13,7 @@ public static class MyelinCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(RegisterUserCommand.Create());
         root.Subcommands.Add(GenerateConfigCommand.Create());
+        root.Subcommands.Add(RotateSigningKeyCommand.Create());
         return root;
     }
 

@@ -21,6 +21,7 @@ public static class MembershipEndpoints
         app.MapV3("POST", "/join/{roomIdOrAlias}", JoinAsync);
         app.MapV3("POST", "/rooms/{roomId}/invite", InviteAsync);
         app.MapV3("POST", "/rooms/{roomId}/leave", LeaveAsync);
+        app.MapV3("POST", "/rooms/{roomId}/forget", ForgetAsync);
         app.MapV3("POST", "/rooms/{roomId}/kick", KickAsync);
         app.MapV3("POST", "/rooms/{roomId}/ban", BanAsync);
         app.MapV3("POST", "/rooms/{roomId}/unban", UnbanAsync);
@@ -76,6 +77,13 @@ public static class MembershipEndpoints
         var room = RequestFields.ParseRoomId(roomId);
         var body = await RequestFields.ReadOptionalJsonObjectAsync(context);
         await membership.LeaveAsync(requester.UserId, room, body.OptionalString("reason"), context.RequestAborted);
+        return MatrixResults.EmptyObject();
+    }
+
+    private static async Task<IResult> ForgetAsync(string roomId, HttpContext context, Requester requester, RoomMembership membership)
+    {
+        var room = RequestFields.ParseRoomId(roomId);
+        await membership.ForgetAsync(requester.UserId, room, context.RequestAborted);
         return MatrixResults.EmptyObject();
     }
 

@@ -1,0 +1,163 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Myelin.Protocol.Identifiers;
+using Myelin.Server.Configuration;
+using Myelin.Server.Federation.Authentication;
+using Myelin.Server.Federation.Discovery;
+using Myelin.Server.ServerKeys;
+
+namespace Myelin.Server.Federation.Client;
+
+/// <summary>
+/// Requests to other homeservers: resolves the destination (<see cref="IServerResolver"/>), signs the request with
+/// our key (X-Matrix), and returns the JSON object answer. spec: server-server "Request Authentication", "API standards".
+/// </summary>
+public sealed class FederationClient
+{
+    private readonly HttpClient _http;
+    private readonly IServerResolver _resolver;
+    private readonly ServerKeyRing _keys;
+    private readonly FederationOptions _options;
+    private readonly MyelinConfig _config;
+
+    public FederationClient(HttpClient http, IServerResolver resolver, ServerKeyRing keys, FederationOptions options, MyelinConfig config)
+    {
+        _http = http;
+        _resolver = resolver;
+        _keys = keys;
+        _options = options;
+        _config = config;
+    }
+
+    /// <summary>A signed GET. <paramref name="pathAndQuery"/> starts with <c>/_matrix/</c>, already percent-encoded.</summary>
+    public Task<JsonElement> GetAsync(ServerName destination, string pathAndQuery, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, destination, pathAndQuery, null, authenticated: true, cancellationToken);
+
+    public Task<JsonElement> PostAsync(ServerName destination, string pathAndQuery, JsonElement body, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, destination, pathAndQuery, body, authenticated: true, cancellationToken);
+
+    public Task<JsonElement> PutAsync(ServerName destination, string pathAndQuery, JsonElement body, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, destination, pathAndQuery, body, authenticated: true, cancellationToken);
+
+    /// <summary>GET /_matrix/key/v2/server (unauthenticated: the keys are what authentication needs).</summary>
+    public Task<JsonElement> GetServerKeysAsync(ServerName destination, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, destination, "/_matrix/key/v2/server", null, authenticated: false, cancellationToken);
+
+    /// <summary>POST /_matrix/key/v2/query to a notary with <c>{"server_keys": …}</c>.</summary>
+    public Task<JsonElement> QueryServerKeysAsync(ServerName notary, JsonElement request, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, notary, "/_matrix/key/v2/query", request, authenticated: true, cancellationToken);
+
+    /// <summary>GET /_matrix/federation/v1/version.</summary>
+    public Task<JsonElement> GetVersionAsync(ServerName destination, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, destination, "/_matrix/federation/v1/version", null, authenticated: true, cancellationToken);
+
+    /// <summary>Sends one request; throws <see cref="FederationRequestException"/> for every failure.</summary>
+    public async Task<JsonElement> SendAsync(HttpMethod method, ServerName destination, string pathAndQuery, JsonElement? body, bool authenticated,
+        CancellationToken cancellationToken = default)
+    {
+        if (!pathAndQuery.StartsWith("/_matrix/", StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Federation request targets start with /_matrix/.", nameof(pathAndQuery));
+        }
+        if (destination == _keys.ServerName)
+        {
+            throw new FederationRequestException(destination, "Refusing to send a federation request to ourselves.");
+        }
+        if (_config.FederationDomainWhitelist is { } whitelist && !whitelist.Contains(destination.Value, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new FederationRequestException(destination, "The destination is not in federation_domain_whitelist.");
+        }
+        ResolvedServer target = await _resolver.ResolveAsync(destination, cancellationToken);
+        string connectHost = target.ConnectHost.Contains(':', StringComparison.Ordinal) && !target.ConnectHost.StartsWith('[') ? $"[{target.ConnectHost}]" : target.ConnectHost;
+        using var request = new HttpRequestMessage(method, new Uri($"https://{connectHost}:{target.Port}{pathAndQuery}"));
+        // The Host header also sets the TLS SNI and the certificate name checked. spec: "Resolving server names".
+        request.Headers.Host = target.HostHeader;
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (body is { } content)
+        {
+            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(content));
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        }
+        if (authenticated)
+        {
+            var authorization = FederationRequestSigning.Sign(method.Method, pathAndQuery, _keys.ServerName, destination, body, _keys.SigningKey);
+            request.Headers.TryAddWithoutValidation("Authorization", authorization.Format());
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new FederationRequestException(destination, $"{method} {pathAndQuery} failed: {e.Message}", inner: e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new FederationRequestException(destination, $"{method} {pathAndQuery} timed out.", inner: e);
+        }
+        using (response)
+        {
+            JsonElement? json = await ReadJsonAsync(response, destination, timeout.Token, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                string? errcode = json is { ValueKind: JsonValueKind.Object } error && error.TryGetProperty("errcode", out var e) && e.ValueKind == JsonValueKind.String
+                    ? e.GetString() : null;
+                string? message = json is { ValueKind: JsonValueKind.Object } error2 && error2.TryGetProperty("error", out var m) && m.ValueKind == JsonValueKind.String
+                    ? m.GetString() : null;
+                throw new FederationRequestException(destination, $"{method} {pathAndQuery} answered {(int)response.StatusCode} {errcode} {message}".TrimEnd(),
+                    (int)response.StatusCode, errcode);
+            }
+            if (json is not { ValueKind: JsonValueKind.Object } result)
+            {
+                throw new FederationRequestException(destination, $"{method} {pathAndQuery} did not answer a JSON object.", (int)response.StatusCode);
+            }
+            return result;
+        }
+    }
+
+    private async Task<JsonElement?> ReadJsonAsync(HttpResponseMessage response, ServerName destination, CancellationToken timeoutToken, CancellationToken cancellationToken)
+    {
+        long max = _options.MaxResponseSize;
+        if (response.Content.Headers.ContentLength > max)
+        {
+            throw new FederationRequestException(destination, $"Response larger than {max} bytes.", (int)response.StatusCode);
+        }
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(timeoutToken);
+            using var buffer = new MemoryStream();
+            byte[] chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await stream.ReadAsync(chunk, timeoutToken)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > max)
+                {
+                    throw new FederationRequestException(destination, $"Response larger than {max} bytes.", (int)response.StatusCode);
+                }
+            }
+            if (buffer.Length == 0)
+            {
+                return null;
+            }
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException)
+        {
+            throw new FederationRequestException(destination, $"Reading the response failed: {e.Message}", (int)response.StatusCode, inner: e);
+        }
+        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new FederationRequestException(destination, "Reading the response timed out.", (int)response.StatusCode, inner: e);
+        }
+    }
+}
