@@ -44,6 +44,7 @@ public static class LegacySyncEndpoints
         var now = await sync.GetCurrentTokenAsync(cancellationToken);
 
         var rooms = new JsonArray();
+        var forgotten = archived ? new HashSet<RoomId>(await database.ForgottenRooms.GetForgottenRoomsAsync(requester.UserId, cancellationToken)) : [];
         var contacts = new HashSet<UserId> { requester.UserId };
         foreach (var membership in await database.Memberships.GetMembershipsForUserAsync(requester.UserId, cancellationToken))
         {
@@ -62,10 +63,10 @@ public static class LegacySyncEndpoints
                     }
                     rooms.Add(entry);
                     continue;
-                case Membership.Leave or Membership.Ban when archived:
+                case Membership.Leave or Membership.Ban when archived && !forgotten.Contains(membership.RoomId):
                     break;
                 default:
-                    continue; // spec: left rooms only with archived=true; knocks are not part of this API
+                    continue; // spec: left rooms only with archived=true (and not forgotten); knocks are not part of this API
             }
             if (await snapshots.BuildAsync(requester, membership.RoomId, membership, limit, now, includeEphemeral: false, cancellationToken) is { } snapshot)
             {

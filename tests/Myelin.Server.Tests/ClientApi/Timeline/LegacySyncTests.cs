@@ -129,6 +129,12 @@ public class LegacySyncTests
         Assert.Equal(3, archivedRooms.Count);
         Assert.Equal("leave", archivedRooms[left.Value]["membership"]!.GetValue<string>());
 
+        // A forgotten room is no longer archived history.
+        await MatrixAssert.OkAsync(await bob.PostAsync($"{V3}/rooms/{Uri.EscapeDataString(left.Value)}/forget", new { }));
+        var afterForget = await MatrixAssert.OkAsync(await bob.GetAsync($"{V3}/initialSync?archived=true"));
+        Assert.DoesNotContain(afterForget["rooms"]!.AsArray(), r => r!["room_id"]!.GetValue<string>() == left.Value);
+        await MatrixAssert.ErrorAsync(await bob.GetAsync(RoomInitialSync(left)), 403, "M_FORBIDDEN");
+
         await MatrixAssert.ErrorAsync(await bob.GetAsync($"{V3}/initialSync?archived=maybe"), 400, "M_INVALID_PARAM");
         await MatrixAssert.ErrorAsync(await bob.GetAsync($"{V3}/initialSync?limit=-1"), 400, "M_INVALID_PARAM");
         await MatrixAssert.ErrorAsync(await server.Http.GetAsync($"{V3}/initialSync"), 401, "M_MISSING_TOKEN");
@@ -153,10 +159,16 @@ public class LegacySyncTests
         await kit.MessageAsync(other, alice, "elsewhere");
         await kit.MessageAsync(room, alice, "two");
 
+        await kit.InviteAsync(other, alice, bob);
+
         var first = await MatrixAssert.OkAsync(await bob.GetAsync($"{V3}/events?from={end}&timeout=0"));
         Assert.Equal(end, first["start"]!.GetValue<string>());
         Assert.Equal(["one", "two"], Bodies(first["chunk"]));
-        Assert.All(first["chunk"]!.AsArray(), e => Assert.Equal(room.Value, e!["room_id"]!.GetValue<string>()));
+        // The invite to the other room reaches bob; the messages there do not.
+        var invite = first["chunk"]!.AsArray()[^1]!;
+        Assert.Equal(other.Value, invite["room_id"]!.GetValue<string>());
+        Assert.Equal("invite", invite["content"]!["membership"]!.GetValue<string>());
+        Assert.Equal(3, first["chunk"]!.AsArray().Count);
         string next = first["end"]!.GetValue<string>();
 
         // Nothing new: an empty chunk after the timeout, with the same position.
