@@ -127,12 +127,13 @@ public static class LegacySyncEndpoints
             peek = room;
         }
 
-        var (events, end) = await stream.ReadAsync(requester.UserId, from, peek, TimeSpan.FromMilliseconds(timeout), cancellationToken);
-        var chunk = await clientEvents.SerializeAsync(events, requester, includeRoomId: true, null, cancellationToken);
+        var page = await stream.ReadAsync(requester.UserId, from, peek, TimeSpan.FromMilliseconds(timeout), cancellationToken);
+        var chunk = await clientEvents.SerializeAsync(page.Events, requester, includeRoomId: true, null, cancellationToken);
         return MatrixResults.Json(new JsonObject
         {
-            ["start"] = fromText is { Length: > 0 } ? fromText : (from ?? end).ToString(),
-            ["end"] = end.ToString(),
+            // spec: start "is usually the same token supplied to from=".
+            ["start"] = fromText is { Length: > 0 } ? fromText : page.Start.ToString(),
+            ["end"] = page.End.ToString(),
             ["chunk"] = ClientEvents.ToJsonArray(chunk),
         });
     }

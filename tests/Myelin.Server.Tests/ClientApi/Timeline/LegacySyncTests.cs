@@ -185,6 +185,15 @@ public class LegacySyncTests
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(15));
         Assert.Equal(["three"], Bodies(woken["chunk"]));
 
+        // Without from, the stream starts now: start is the position before the event that woke it.
+        var fromNow = bob.GetAsync($"{V3}/events?timeout=20000");
+        await Task.Delay(300);
+        await kit.MessageAsync(room, alice, "three and a half");
+        var nowBody = await MatrixAssert.OkAsync(await fromNow);
+        Assert.Equal(["three and a half"], Bodies(nowBody["chunk"]));
+        Assert.Equal(woken["end"]!.GetValue<string>(), nowBody["start"]!.GetValue<string>());
+        Assert.NotEqual(nowBody["start"]!.GetValue<string>(), nowBody["end"]!.GetValue<string>());
+
         // /sync's tokens are event stream tokens too.
         string since = (await MatrixAssert.OkAsync(await bob.GetAsync($"{V3}/sync?timeout=0")))["next_batch"]!.GetValue<string>();
         await kit.MessageAsync(room, alice, "four");
