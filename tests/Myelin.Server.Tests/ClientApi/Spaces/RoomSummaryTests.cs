@@ -81,6 +81,22 @@ public class RoomSummaryTests
         Assert.True((await AnonymousOkAsync(server, Summary(readable.Value)))["world_readable"]!.GetValue<bool>());
         Assert.Equal("leave", (await MatrixAssert.OkAsync(await bob.GetAsync(Summary(readable.Value))))["membership"]!.GetValue<string>());
 
+        // Restricted rooms: members of an allowed room may preview (and see the allowed rooms); others and anonymous callers may not.
+        var allowedRoom = await kit.RoomAsync(alice);
+        await kit.JoinAsync(allowedRoom, bob);
+        var restricted = await kit.RoomAsync(alice);
+        await kit.StateAsync(restricted, alice, "m.room.join_rules", "", new
+        {
+            join_rule = "restricted",
+            allow = new[] { new { type = "m.room_membership", room_id = allowedRoom.Value } },
+        });
+        var restrictedSummary = await MatrixAssert.OkAsync(await bob.GetAsync(Summary(restricted.Value)));
+        Assert.Equal("restricted", restrictedSummary["join_rule"]!.GetValue<string>());
+        Assert.Equal([allowedRoom.Value], restrictedSummary["allowed_room_ids"]!.AsArray().Select(r => r!.GetValue<string>()));
+        var dave = await kit.UserAsync("dave");
+        await MatrixAssert.ErrorAsync(await dave.GetAsync(Summary(restricted.Value)), 404, "M_NOT_FOUND");
+        await MatrixAssert.ErrorAsync(await server.Http.GetAsync(Summary(restricted.Value)), 404, "M_NOT_FOUND");
+
         // Knockable rooms may be previewed without a token.
         var knock = await kit.RoomAsync(alice, joinRule: "knock");
         Assert.Equal("knock", (await AnonymousOkAsync(server, Summary(knock.Value)))["join_rule"]!.GetValue<string>());
