@@ -57,6 +57,12 @@ public sealed class MyelinDatabase : IAsyncDisposable
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
 
+    /// <summary>
+    /// Reports the duration of every database operation as (kind "read"/"write", store method, seconds), e.g. to
+    /// Prometheus. One observer; a later call replaces it.
+    /// </summary>
+    public void ObserveTimings(Action<string, string, double>? observer) => _engine.Timing = observer;
+
     /// <summary>The schema version after migration (the highest numbered migration this code has).</summary>
     public int SchemaVersion { get; }
 
