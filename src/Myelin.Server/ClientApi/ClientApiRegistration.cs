@@ -8,6 +8,9 @@ using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.ClientApi.Capabilities;
 using Myelin.Server.ClientApi.Directory;
 using Myelin.Server.ClientApi.Filters;
+using Myelin.Server.ClientApi.Keys;
+using Myelin.Server.ClientApi.ToDevice;
+using Myelin.Server.E2ee;
 using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.ClientApi.PushRules;
@@ -50,6 +53,7 @@ public static class ClientApiRegistration
         services.AddRooms();
         services.AddTimeline();
         services.AddSpaces();
+        services.AddE2ee();
         return services;
     }
 
@@ -88,6 +92,8 @@ public static class ClientApiRegistration
         app.MapVoipApi();
         app.MapRoomUpgradeApi();
         app.MapReportApi();
+        app.MapKeysApi();
+        app.MapToDeviceApi();
         return app;
     }
 }

@@ -1,0 +1,46 @@
+-- End-to-end encryption key distribution (spec: client-server "End-to-End Encryption").
+-- Device identity keys as uploaded (the signed JSON object, kept as text).
+CREATE TABLE e2e_device_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id)
+);
+
+-- One-time keys, claimed (deleted) at most once; upload_seq orders them by upload call.
+CREATE TABLE e2e_one_time_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    upload_ts BIGINT NOT NULL,
+    PRIMARY KEY (user_id, device_id, algorithm, key_id)
+);
+
+-- At most one fallback key per device and algorithm; reused until replaced.
+CREATE TABLE e2e_fallback_keys (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    algorithm TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    used BIGINT NOT NULL,
+    PRIMARY KEY (user_id, device_id, algorithm)
+);
+
+-- Cross-signing keys (master, self_signing, user_signing), the JSON object with its signatures.
+CREATE TABLE e2e_cross_signing_keys (
+    user_id TEXT NOT NULL,
+    key_type TEXT NOT NULL,
+    key_json TEXT NOT NULL,
+    PRIMARY KEY (user_id, key_type)
+);
+
+-- Idempotency of PUT /sendToDevice per sender device and transaction ID.
+CREATE TABLE to_device_transactions (
+    user_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    txn_id TEXT NOT NULL,
+    PRIMARY KEY (user_id, device_id, txn_id)
+);
