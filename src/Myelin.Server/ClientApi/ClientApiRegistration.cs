@@ -93,6 +93,7 @@ public static class ClientApiRegistration
         app.MapRoomUpgradeApi();
         app.MapReportApi();
         app.MapKeysApi();
+        app.MapCrossSigningApi();
         app.MapToDeviceApi();
         return app;
     }

@@ -122,7 +122,23 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
             var crossSigning = await database.E2eeKeys.GetCrossSigningKeysAsync(user, cancellationToken);
             if (crossSigning.TryGetValue(CrossSigningKeyTypes.Master, out string? master))
             {
-                masterKeys[user.Value] = JsonNode.Parse(master);
+                var masterKey = JsonNode.Parse(master)!.AsObject();
+                if (user != requester && masterKey["keys"] is JsonObject { Count: 1 } masterKeyIds)
+                {
+                    // spec: the requester sees the signatures they made with their user-signing key.
+                    string publicKey = masterKeyIds.First().Key[(masterKeyIds.First().Key.IndexOf(':', StringComparison.Ordinal) + 1)..];
+                    var mine = await database.E2eeKeys.GetUserSignaturesAsync(requester, user, publicKey, cancellationToken);
+                    if (mine.Count > 0)
+                    {
+                        var signatures = masterKey["signatures"] as JsonObject ?? (JsonObject)(masterKey["signatures"] = new JsonObject());
+                        var bySigner = signatures[requester.Value] as JsonObject ?? (JsonObject)(signatures[requester.Value] = new JsonObject());
+                        foreach (var (keyId, signature) in mine)
+                        {
+                            bySigner[keyId] = signature;
+                        }
+                    }
+                }
+                masterKeys[user.Value] = masterKey;
             }
             if (crossSigning.TryGetValue(CrossSigningKeyTypes.SelfSigning, out string? selfSigning))
             {

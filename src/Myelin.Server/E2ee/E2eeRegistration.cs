@@ -8,6 +8,7 @@ public static class E2eeRegistration
     {
         services.AddSingleton<E2eeKeyService>();
         services.AddSingleton<SendToDeviceService>();
+        services.AddSingleton<CrossSigningService>();
         return services;
     }
 }

@@ -165,4 +165,17 @@ internal sealed class E2eeKeyStore(StorageEngine engine) : IE2eeKeyStore
             }
             return 0;
         }, cancellationToken);
+
+    public Task AddUserSignatureAsync(UserId signer, string signerKeyId, UserId target, string targetKeyId, string signature, CancellationToken cancellationToken = default) =>
+        engine.WriteAsync(db => db.ExecuteAsync(
+            "INSERT INTO e2e_cross_signing_signatures (signer_user_id, signer_key_id, target_user_id, target_key_id, signature) " +
+            "VALUES (@signer, @signer_key, @target, @target_key, @signature) " +
+            "ON CONFLICT (signer_user_id, signer_key_id, target_user_id, target_key_id) DO UPDATE SET signature = excluded.signature",
+            ("signer", signer.Value), ("signer_key", signerKeyId), ("target", target.Value), ("target_key", targetKeyId), ("signature", signature)), cancellationToken);
+
+    public Task<IReadOnlyDictionary<string, string>> GetUserSignaturesAsync(UserId signer, UserId target, string targetKeyId, CancellationToken cancellationToken = default) =>
+        engine.ReadAsync<IReadOnlyDictionary<string, string>>(async db => (await db.QueryAsync(
+                "SELECT signer_key_id, signature FROM e2e_cross_signing_signatures WHERE signer_user_id = @signer AND target_user_id = @target AND target_key_id = @target_key",
+                r => (Key: r.GetString(0), Signature: r.GetString(1)), ("signer", signer.Value), ("target", target.Value), ("target_key", targetKeyId)))
+            .ToDictionary(x => x.Key, x => x.Signature, StringComparer.Ordinal), cancellationToken);
 }

@@ -48,6 +48,12 @@ public interface IE2eeKeyStore
     /// <summary>Sets cross-signing keys (type → JSON) and, when <paramref name="deviceListChange"/>, records a device-list change, in one transaction.</summary>
     Task SetCrossSigningKeysAsync(UserId userId, IReadOnlyDictionary<string, string> keys, bool deviceListChange, CancellationToken cancellationToken = default);
 
+    /// <summary>Stores <paramref name="signer"/>'s signature (by <paramref name="signerKeyId"/>) of another user's key, replacing an older one.</summary>
+    Task AddUserSignatureAsync(UserId signer, string signerKeyId, UserId target, string targetKeyId, string signature, CancellationToken cancellationToken = default);
+
+    /// <summary><paramref name="signer"/>'s signatures of <paramref name="target"/>'s key: signer key ID → signature.</summary>
+    Task<IReadOnlyDictionary<string, string>> GetUserSignaturesAsync(UserId signer, UserId target, string targetKeyId, CancellationToken cancellationToken = default);
+
     /// <summary>Replaces a device's identity key JSON (new signatures merged by the caller) and records a device-list change.</summary>
     Task<bool> ReplaceDeviceKeysAsync(UserId userId, DeviceId deviceId, string keyJson, CancellationToken cancellationToken = default);
 }

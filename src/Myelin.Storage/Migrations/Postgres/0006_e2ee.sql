@@ -44,3 +44,13 @@ CREATE TABLE to_device_transactions (
     txn_id TEXT NOT NULL,
     PRIMARY KEY (user_id, device_id, txn_id)
 );
+
+-- Signatures by a user's user-signing key on other users' master keys: only the signer sees them in /keys/query.
+CREATE TABLE e2e_cross_signing_signatures (
+    signer_user_id TEXT NOT NULL,
+    signer_key_id TEXT NOT NULL,
+    target_user_id TEXT NOT NULL,
+    target_key_id TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (signer_user_id, signer_key_id, target_user_id, target_key_id)
+);
