@@ -56,6 +56,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         ServerKeys = new ServerKeyStore(engine);
         E2eeKeys = new E2eeKeyStore(engine);
         ToDeviceTransactions = new ToDeviceTransactionStore(engine);
+        RoomKeyBackups = new RoomKeyBackupStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -88,6 +89,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IServerKeyStore ServerKeys { get; }
     public IE2eeKeyStore E2eeKeys { get; }
     public IToDeviceTransactionStore ToDeviceTransactions { get; }
+    public IRoomKeyBackupStore RoomKeyBackups { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.

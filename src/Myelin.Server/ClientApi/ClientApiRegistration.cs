@@ -8,6 +8,7 @@ using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.ClientApi.Capabilities;
 using Myelin.Server.ClientApi.Directory;
 using Myelin.Server.ClientApi.Filters;
+using Myelin.Server.ClientApi.KeyBackup;
 using Myelin.Server.ClientApi.Keys;
 using Myelin.Server.ClientApi.ToDevice;
 using Myelin.Server.E2ee;
@@ -94,6 +95,7 @@ public static class ClientApiRegistration
         app.MapReportApi();
         app.MapKeysApi();
         app.MapCrossSigningApi();
+        app.MapKeyBackupApi();
         app.MapToDeviceApi();
         return app;
     }

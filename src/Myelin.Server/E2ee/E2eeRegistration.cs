@@ -9,6 +9,7 @@ public static class E2eeRegistration
         services.AddSingleton<E2eeKeyService>();
         services.AddSingleton<SendToDeviceService>();
         services.AddSingleton<CrossSigningService>();
+        services.AddSingleton<RoomKeyBackupService>();
         return services;
     }
 }

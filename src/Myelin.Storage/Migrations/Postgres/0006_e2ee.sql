@@ -54,3 +54,27 @@ CREATE TABLE e2e_cross_signing_signatures (
     signature TEXT NOT NULL,
     PRIMARY KEY (signer_user_id, signer_key_id, target_user_id, target_key_id)
 );
+
+-- Server-side key backup (spec: client-server "Server-side key backups"). Deleted versions keep their row so
+-- their numbers are never reused; etag changes whenever the version's keys change.
+CREATE TABLE e2e_room_key_backup_versions (
+    user_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    algorithm TEXT NOT NULL,
+    auth_data TEXT NOT NULL,
+    etag BIGINT NOT NULL,
+    deleted BIGINT NOT NULL,
+    PRIMARY KEY (user_id, version)
+);
+
+CREATE TABLE e2e_room_keys (
+    user_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    room_id TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    first_message_index BIGINT NOT NULL,
+    forwarded_count BIGINT NOT NULL,
+    is_verified BIGINT NOT NULL,
+    session_data TEXT NOT NULL,
+    PRIMARY KEY (user_id, version, room_id, session_id)
+);
