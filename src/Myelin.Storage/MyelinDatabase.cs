@@ -1,6 +1,7 @@
 using Myelin.Storage.Accounts;
 using Myelin.Storage.AccountData;
 using Myelin.Storage.Devices;
+using Myelin.Storage.E2ee;
 using Myelin.Storage.Engines;
 using Myelin.Storage.Federation;
 using Myelin.Storage.Events;
@@ -53,6 +54,9 @@ public sealed class MyelinDatabase : IAsyncDisposable
         ToDevice = new ToDeviceStore(engine);
         Notifications = new NotificationStore(engine);
         ServerKeys = new ServerKeyStore(engine);
+        E2eeKeys = new E2eeKeyStore(engine);
+        ToDeviceTransactions = new ToDeviceTransactionStore(engine);
+        RoomKeyBackups = new RoomKeyBackupStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -89,6 +93,9 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IToDeviceStore ToDevice { get; }
     public INotificationStore Notifications { get; }
     public IServerKeyStore ServerKeys { get; }
+    public IE2eeKeyStore E2eeKeys { get; }
+    public IToDeviceTransactionStore ToDeviceTransactions { get; }
+    public IRoomKeyBackupStore RoomKeyBackups { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.

@@ -8,6 +8,10 @@ using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.ClientApi.Capabilities;
 using Myelin.Server.ClientApi.Directory;
 using Myelin.Server.ClientApi.Filters;
+using Myelin.Server.ClientApi.KeyBackup;
+using Myelin.Server.ClientApi.Keys;
+using Myelin.Server.ClientApi.ToDevice;
+using Myelin.Server.E2ee;
 using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.ClientApi.PushRules;
@@ -50,6 +54,7 @@ public static class ClientApiRegistration
         services.AddRooms();
         services.AddTimeline();
         services.AddSpaces();
+        services.AddE2ee();
         return services;
     }
 
@@ -88,6 +93,10 @@ public static class ClientApiRegistration
         app.MapVoipApi();
         app.MapRoomUpgradeApi();
         app.MapReportApi();
+        app.MapKeysApi();
+        app.MapCrossSigningApi();
+        app.MapKeyBackupApi();
+        app.MapToDeviceApi();
         return app;
     }
 }
