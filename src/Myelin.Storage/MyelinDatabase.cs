@@ -5,6 +5,7 @@ using Myelin.Storage.Engines;
 using Myelin.Storage.Federation;
 using Myelin.Storage.Events;
 using Myelin.Storage.Filters;
+using Myelin.Storage.Media;
 using Myelin.Storage.Memberships;
 using Myelin.Storage.Migrations;
 using Myelin.Storage.Notifications;
@@ -53,6 +54,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         ToDevice = new ToDeviceStore(engine);
         Notifications = new NotificationStore(engine);
         ServerKeys = new ServerKeyStore(engine);
+        Media = new MediaStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -83,6 +85,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IToDeviceStore ToDevice { get; }
     public INotificationStore Notifications { get; }
     public IServerKeyStore ServerKeys { get; }
+    public IMediaStore Media { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.
