@@ -8,6 +8,7 @@ using Myelin.Server.ClientApi.Admin;
 using Myelin.Server.ClientApi.Capabilities;
 using Myelin.Server.ClientApi.Directory;
 using Myelin.Server.ClientApi.Filters;
+using Myelin.Server.ClientApi.Media;
 using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.ClientApi.PushRules;
@@ -22,6 +23,7 @@ using Myelin.Server.ClientApi.Voip;
 using Myelin.Server.Configuration;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
+using Myelin.Server.Media;
 using Myelin.Server.Profiles;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
@@ -50,6 +52,7 @@ public static class ClientApiRegistration
         services.AddRooms();
         services.AddTimeline();
         services.AddSpaces();
+        services.AddMedia();
         return services;
     }
 
@@ -88,6 +91,8 @@ public static class ClientApiRegistration
         app.MapVoipApi();
         app.MapRoomUpgradeApi();
         app.MapReportApi();
+        app.MapMediaApi();
+        app.MapMediaAdminApi();
         return app;
     }
 }
