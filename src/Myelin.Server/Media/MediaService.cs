@@ -138,6 +138,42 @@ public sealed class MediaService
         return (media.Sha256 is null ? null : _files.OpenRead(media.Sha256)) ?? throw MatrixException.NotFound("Media content is missing.");
     }
 
+    /// <summary>
+    /// A thumbnail of uploaded local media: from the cache, freshly rendered (then cached per media, size and method),
+    /// or null when the original is no larger than requested (serve the original then).
+    /// </summary>
+    public async Task<(Stream Content, string ContentType)?> GetThumbnailAsync(LocalMedia media, int width, int height, ThumbnailMethod method,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(media);
+        string methodName = method == ThumbnailMethod.Crop ? "crop" : "scale";
+        if (await _db.Media.GetThumbnailAsync(media.MediaId, width, height, methodName, false, ct) is { } cached
+            && _files.OpenRead(cached.Sha256) is { } cachedContent)
+        {
+            return (cachedContent, cached.ContentType);
+        }
+        (byte[] Bytes, string ContentType, int Width, int Height)? rendered;
+        await using (var original = OpenContent(media))
+        {
+            try
+            {
+                rendered = ThumbnailRenderer.Render(original, width, height, method);
+            }
+            catch (ThumbnailException e)
+            {
+                throw e.TooLarge ? MatrixException.TooLarge(e.Message) : MatrixException.Unknown(e.Message, 400);
+            }
+        }
+        if (rendered is not { } thumbnail)
+        {
+            return null;
+        }
+        var stored = await _files.WriteAsync(new MemoryStream(thumbnail.Bytes, writable: false), long.MaxValue, ct);
+        await _db.Media.AddThumbnailAsync(
+            new MediaThumbnail(media.MediaId, width, height, methodName, false, thumbnail.ContentType, stored.Length, stored.Sha256), ct);
+        return (new MemoryStream(thumbnail.Bytes, writable: false), thumbnail.ContentType);
+    }
+
     /// <summary>Admin: quarantines a local media item (downloads then answer 404). Returns false if unknown.</summary>
     public Task<bool> QuarantineAsync(string serverName, string mediaId, bool quarantined, CancellationToken ct) =>
         IsLocal(serverName) ? _db.Media.SetQuarantinedAsync(mediaId, quarantined, ct) : Task.FromResult(false);

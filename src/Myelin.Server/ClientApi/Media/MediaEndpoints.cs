@@ -16,7 +16,6 @@ namespace Myelin.Server.ClientApi.Media;
 /// <summary>
 /// The content repository's upload, download and config endpoints. spec: client-server "Content repository",
 /// openapi content-repo.yaml (legacy /_matrix/media/*) and authed-content-repo.yaml (/_matrix/client/v1/media/*).
-/// Thumbnails are not served yet (no image library is wired in); those routes answer 404 M_UNRECOGNIZED.
 /// </summary>
 public static class MediaEndpoints
 {
@@ -26,6 +25,9 @@ public static class MediaEndpoints
     /// <summary>spec: content-repo.yaml timeout_ms "Defaults to 20000 (20 seconds)"; capped as Synapse does.</summary>
     private const long DefaultTimeoutMs = 20_000;
     private const long MaxTimeoutMs = 120_000;
+
+    /// <summary>Largest thumbnail edge a client may ask for (Synapse's dynamic thumbnail limit is similar).</summary>
+    private const int MaxThumbnailDimension = 4096;
 
     /// <summary>spec: content_repo.md "Serving inline content" — the only types served with Content-Disposition: inline.</summary>
     private static readonly HashSet<string> InlineContentTypes = new(StringComparer.OrdinalIgnoreCase)
@@ -59,6 +61,14 @@ public static class MediaEndpoints
         app.MapGet(LegacyPrefix + "/download/{serverName}/{mediaId}/{fileName}",
             (string serverName, string mediaId, string fileName, HttpContext context, MediaService media, MyelinConfig config) =>
                 DownloadLegacyAsync(serverName, mediaId, fileName, context, media, config));
+        app.MapGet(AuthedPrefix + "/thumbnail/{serverName}/{mediaId}",
+            (string serverName, string mediaId, HttpContext context, Requester requester, MediaService media) =>
+                ThumbnailAsync(serverName, mediaId, context, media));
+        app.MapGet(LegacyPrefix + "/thumbnail/{serverName}/{mediaId}",
+            (string serverName, string mediaId, HttpContext context, MediaService media, MyelinConfig config) =>
+                config.LegacyMediaEnabled
+                    ? ThumbnailAsync(serverName, mediaId, context, media)
+                    : throw MatrixException.NotFound("Unauthenticated media access is disabled; use /_matrix/client/v1/media/thumbnail."));
         app.MapGet(AuthedPrefix + "/preview_url", PreviewUrl);
         app.MapGet(LegacyPrefix + "/preview_url", PreviewUrl);
         return app;
@@ -116,9 +126,47 @@ public static class MediaEndpoints
         await content.CopyToAsync(context.Response.Body, context.RequestAborted);
     }
 
-    private static void WriteContentHeaders(HttpResponse response, LocalMedia item, string? fileName)
+    private static async Task ThumbnailAsync(string serverName, string mediaId, HttpContext context, MediaService media)
     {
-        string contentType = item.ContentType ?? "application/octet-stream";
+        var query = context.Request.Query;
+        int width = ParseDimension(query["width"], "width");
+        int height = ParseDimension(query["height"], "height");
+        var method = query["method"].Count == 0 ? ThumbnailMethod.Scale : query["method"][0] switch
+        {
+            "scale" => ThumbnailMethod.Scale,
+            "crop" => ThumbnailMethod.Crop,
+            _ => throw MatrixException.InvalidParam("'method' must be 'crop' or 'scale'."),
+        };
+        if (query["animated"].Count > 0 && query["animated"][0] is not ("true" or "false"))
+        {
+            throw MatrixException.InvalidParam("'animated' must be 'true' or 'false'.");
+        }
+        var timeout = TimeSpan.FromMilliseconds(ParseTimeout(query["timeout_ms"]));
+        var item = await media.GetForDownloadAsync(serverName, mediaId, timeout, context.RequestAborted);
+        // Thumbnails are static; spec: animated=true "SHOULD" (not MUST) return an animated thumbnail.
+        var thumbnail = await media.GetThumbnailAsync(item, width, height, method, context.RequestAborted);
+        await using var content = thumbnail?.Content ?? media.OpenContent(item);
+        WriteContentHeaders(context.Response, item, thumbnail is null ? item.UploadName : null, thumbnail?.ContentType);
+        context.Response.ContentLength = content.Length;
+        await content.CopyToAsync(context.Response.Body, context.RequestAborted);
+    }
+
+    private static int ParseDimension(Microsoft.Extensions.Primitives.StringValues value, string name)
+    {
+        if (value.Count == 0)
+        {
+            throw MatrixException.MissingParam($"'{name}' is required.");
+        }
+        if (!int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pixels) || pixels < 1 || pixels > MaxThumbnailDimension)
+        {
+            throw MatrixException.InvalidParam($"'{name}' must be an integer from 1 to {MaxThumbnailDimension}.");
+        }
+        return pixels;
+    }
+
+    private static void WriteContentHeaders(HttpResponse response, LocalMedia item, string? fileName, string? contentTypeOverride = null)
+    {
+        string contentType = contentTypeOverride ?? item.ContentType ?? "application/octet-stream";
         string mediaType = contentType.Split(';', 2)[0].Trim();
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = contentType;

@@ -7,6 +7,9 @@ namespace Myelin.Server.Tests.ClientApi.Media;
 /// <summary>Builds real PNG files (RGB, 8 bits, no filter) so the tests need no image library.</summary>
 internal static class TestImages
 {
+    /// <summary>A PNG whose header declares <paramref name="width"/>×<paramref name="height"/> but whose data is tiny (a decompression bomb stand-in).</summary>
+    public static byte[] PngHeaderOnly(int width, int height) => Build(width, height, [0]);
+
     public static byte[] Png(int width, int height)
     {
         var raw = new MemoryStream();
@@ -24,7 +27,11 @@ internal static class TestImages
             raw.Position = 0;
             raw.CopyTo(zlib);
         }
-        var header = new byte[13];
+        return Build(width, height, raw.ToArray().Length == 0 ? [] : compressed.ToArray());
+    }
+
+    private static byte[] Build(int width, int height, byte[] idat)
+    {        var header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
         header[8] = 8; // bit depth
@@ -32,7 +39,7 @@ internal static class TestImages
         var png = new MemoryStream();
         png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
         WriteChunk(png, "IHDR", header);
-        WriteChunk(png, "IDAT", compressed.ToArray());
+        WriteChunk(png, "IDAT", idat);
         WriteChunk(png, "IEND", []);
         return png.ToArray();
     }
