@@ -4,13 +4,14 @@
 # SQLite, and on PostgreSQL when MYELIN_BENCH_POSTGRES is set (an Npgsql connection string to a database the run may
 # fill) or MYELIN_BENCH_POSTGRES=start (a throwaway cluster like scripts/dev-postgres.sh). Whole script ≤ 10 minutes.
 #
-# Usage: bash bench/run-all.sh [results-dir]      (default: bench/results/<UTC timestamp>)
+# Usage: bash bench/run-all.sh [results-dir]      (default: ${TMPDIR:-/tmp}/myelin-bench-<UTC timestamp>)
 # Sizes can be overridden: SEND_DURATION, SEND_SENDERS, FANOUT_SYNCERS, FANOUT_RATE, FANOUT_DURATION, IS_ROOMS, IS_EVENTS,
-# JOINERS, SCALING (1 to add send scaling rows at 1/4/16/64 senders and fanout at 200/500 syncers); SKIP_SQLITE=1 runs
+# JOINERS, SCALING (1 to add send scaling rows at 1/4/16/64 senders in one room and in 4×S rooms, and fanout at
+# 50/200/500 syncers at SCALING_FANOUT_RATE, default 10 ev/s; give it RUN_ALL_BUDGET=1500); SKIP_SQLITE=1 runs
 # only PostgreSQL; RUN_ALL_BUDGET (seconds, default 600) bounds the whole script.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$repo/bench/results/$(date -u +%Y%m%dT%H%M%SZ)}
+out=${1:-${TMPDIR:-/tmp}/myelin-bench-$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 deadline=$((SECONDS + ${RUN_ALL_BUDGET:-600}))
 SEND_DURATION=${SEND_DURATION:-10}; SEND_SENDERS=${SEND_SENDERS:-16}
@@ -45,12 +46,19 @@ stop_server() {
   fi
   server_pid=""
 }
-trap stop_server EXIT
+data_dirs=()
+cleanup() {
+  stop_server
+  # The servers' data directories are throwaway; KEEP_DATA=1 keeps them for a look at the databases.
+  [ "${KEEP_DATA:-0}" = 1 ] || for d in "${data_dirs[@]}"; do rm -rf "$d"; done
+}
+trap cleanup EXIT
 
 # start_server ENGINE: writes a config into a fresh data dir, starts Myelin, waits for /health, records idle RSS.
 start_server() {
   local engine=$1 data port
   data=$(mktemp -d "/tmp/myelin-bench-$engine.XXXXXX")
+  data_dirs+=("$data")
   port=$(free_port)
   "${myelin[@]}" generate-config --data-dir "$data" --server-name localhost --port "$port" >"$out/$engine-generate-config.log" 2>&1 \
     || { log "generate-config failed (see $engine-generate-config.log)"; return 1; }
@@ -92,7 +100,7 @@ scenario() {
   if [ "$left" -lt 20 ]; then log "$engine $name: skipped, out of time"; return; fi
   local limit=$(( left - 10 < 240 ? left - 10 : 240 ))
   log "$engine $name $*"
-  "${load[@]}" "$@" --url "$url" --registration SharedSecret --shared-secret "$secret" --server-pid "$server_pid" \
+  "${load[@]}" "$@" --url "$url" --registration shared-secret --shared-secret "$secret" --server-pid "$server_pid" \
     --time-limit "$limit" --max-requests 2000000 --label "myelin $engine" --out "$out/$engine-$name.json" \
     >"$out/$engine-$name.txt" 2>"$out/$engine-$name.progress"
   local rc=$?
@@ -110,8 +118,12 @@ run_engine() {
   scenario "$engine" initial-sync initial-sync --rooms "$IS_ROOMS" --events "$IS_EVENTS"
   scenario "$engine" fanout fanout --syncers "$FANOUT_SYNCERS" --rate "$FANOUT_RATE" --duration "$FANOUT_DURATION"
   if [ "$SCALING" = 1 ]; then
-    for s in 1 4 16 64; do scenario "$engine" "send-scaling-$s" send --senders "$s" --rooms 1 --duration 5; done
-    for u in 200 500; do scenario "$engine" "fanout-scaling-$u" fanout --syncers "$u" --rate "$FANOUT_RATE" --duration 10; done
+    for s in 1 4 16 64; do
+      scenario "$engine" "send-scaling-$s" send --senders "$s" --rooms 1 --duration 5
+      scenario "$engine" "send-scaling-many-$s" send --senders "$s" --rooms $((s * 4)) --duration 5
+    done
+    # One busy room takes only a few events/s once it has hundreds of members; 10 ev/s keeps the runs bounded.
+    for u in 50 200 500; do scenario "$engine" "fanout-scaling-$u" fanout --syncers "$u" --rate "${SCALING_FANOUT_RATE:-10}" --duration 10; done
   fi
   local rss; rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$server_pid/status" 2>/dev/null)
   log "$engine: RSS at the end ${rss:-?} kB"
@@ -130,6 +142,9 @@ if [ -n "${MYELIN_BENCH_POSTGRES:-}" ]; then
     pg_conn=$MYELIN_BENCH_POSTGRES
   fi
   run_engine postgres
+  if [ "$MYELIN_BENCH_POSTGRES" = start ]; then
+    psql "host=127.0.0.1 port=${PGPORT_DEV:-55439} user=myelin dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  fi
 fi
 python3 "$repo/bench/Myelin.Load/summarize.py" "$out" >"$out/summary.md" && cat "$out/summary.md"
 log "done: results in $out (summary.md: Markdown tables for docs/benchmarks.md)"

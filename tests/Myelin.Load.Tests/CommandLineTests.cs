@@ -52,4 +52,23 @@ public class CommandLineTests
         Assert.Contains("\"errcode\": \"NETWORK\"", json, StringComparison.Ordinal);
         Directory.Delete(Path.GetDirectoryName(outPath)!, recursive: true);
     }
+
+    [Theory]
+    [InlineData("shared-secret")]
+    [InlineData("SharedSecret")]
+    [InlineData("SHARED-SECRET")]
+    public async Task Registration_mode_accepts_its_spellings_and_needs_the_secret(string spelling)
+    {
+        var (exit, _, error) = await RunAsync("send", "--registration", spelling);
+        Assert.Equal(ScenarioRunner.ExitInvalidArguments, exit);
+        Assert.Contains("--registration shared-secret needs --shared-secret", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_registration_mode_is_refused()
+    {
+        var (exit, _, error) = await RunAsync("send", "--registration", "guest");
+        Assert.NotEqual(0, exit);
+        Assert.Contains("--registration must be open, shared-secret or file, got 'guest'", error, StringComparison.Ordinal);
+    }
 }

@@ -19,8 +19,19 @@ public sealed class CommonOptions
 
     public Option<RegistrationMode> Registration { get; } = new("--registration")
     {
-        Description = "How to get users: Open (m.login.dummy), SharedSecret (/_synapse/admin/v1/register) or File (--users-file).",
+        Description = "How to get users: open (m.login.dummy), shared-secret (/_synapse/admin/v1/register) or file (--users-file).",
+        HelpName = "open|shared-secret|file",
         DefaultValueFactory = _ => RegistrationMode.Open,
+        CustomParser = result =>
+        {
+            string value = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (RegistrationModes.TryParse(value, out var mode))
+            {
+                return mode;
+            }
+            result.AddError($"--registration must be open, shared-secret or file, got '{value}'.");
+            return RegistrationMode.Open;
+        },
     };
 
     public Option<string?> SharedSecret { get; } = new("--shared-secret")

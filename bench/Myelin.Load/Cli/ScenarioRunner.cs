@@ -59,7 +59,7 @@ public static class ScenarioRunner
         using var stopRun = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         stopRun.CancelAfter(TimeSpan.FromSeconds(settings.TimeLimitSeconds));
         var budget = new RequestBudget(settings.MaxRequests, stopRun);
-        using var http = LoadHttpClient.Create(target, settings.MaxConnections);
+        using var http = LoadHttpClient.Create(target, settings.MaxConnections, TimeSpan.FromSeconds(settings.TimeLimitSeconds));
         var client = new MatrixClient(http, budget);
         var users = new UserProvisioner(client, settings.Registration, settings.SharedSecret, fileUsers, prefix, password);
 

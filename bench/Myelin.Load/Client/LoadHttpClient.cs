@@ -6,7 +6,7 @@ namespace Myelin.Load.Client;
 /// <summary>Builds the one HttpClient a run uses: HTTP/1.1, a large connection pool, no redirects.</summary>
 public static class LoadHttpClient
 {
-    public static HttpClient Create(TargetUrl target, int maxConnections)
+    public static HttpClient Create(TargetUrl target, int maxConnections, TimeSpan requestTimeout)
     {
         var handler = new SocketsHttpHandler
         {
@@ -24,8 +24,8 @@ public static class LoadHttpClient
             BaseAddress = target.BaseUrl,
             DefaultRequestVersion = HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            // Long polls wait up to 30 s server-side; anything slower than this is a failure to report.
-            Timeout = TimeSpan.FromSeconds(90),
+            // A slow answer (a big initial sync) is a measurement, not an error: one request may take the whole run.
+            Timeout = requestTimeout,
         };
     }
 

@@ -12,3 +12,19 @@ public enum RegistrationMode
     /// <summary>Accounts made beforehand, read from a JSON-lines file.</summary>
     File,
 }
+
+/// <summary>Parses <c>--registration</c> values: open, shared-secret, file (any case; the hyphen is optional).</summary>
+public static class RegistrationModes
+{
+    public static bool TryParse(string value, out RegistrationMode mode)
+    {
+        mode = value.Replace("-", "", StringComparison.Ordinal).ToUpperInvariant() switch
+        {
+            "OPEN" => RegistrationMode.Open,
+            "SHAREDSECRET" => RegistrationMode.SharedSecret,
+            "FILE" => RegistrationMode.File,
+            _ => (RegistrationMode)(-1),
+        };
+        return Enum.IsDefined(mode);
+    }
+}

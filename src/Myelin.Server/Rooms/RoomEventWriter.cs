@@ -89,12 +89,13 @@ public sealed partial class RoomEventWriter
                 }
                 _events.RememberRoomVersion(pdu.RoomId, version);
                 await PersistAsync(pdu, new RoomHead(null, new Dictionary<StateKey, Pdu>(), [], 0), null, cancellationToken);
-                return pdu.RoomId;
             }
             finally
             {
                 roomLock.Semaphore.Release();
             }
+            await RaisePersistedAsync(pdu);
+            return pdu.RoomId;
         }
     }
 
@@ -107,6 +108,7 @@ public sealed partial class RoomEventWriter
     {
         var roomLock = _locks.GetOrAdd(request.RoomId, static _ => new RoomLock());
         await roomLock.Semaphore.WaitAsync(cancellationToken);
+        (Pdu Pdu, SentEvent Result) sent;
         try
         {
             if (request.Transaction is { } txn &&
@@ -161,12 +163,14 @@ public sealed partial class RoomEventWriter
             }
 
             var position = await PersistAsync(pdu, head, request.Transaction, cancellationToken);
-            return new SentEvent(pdu.EventId, position, Deduplicated: false);
+            sent = (pdu, new SentEvent(pdu.EventId, position, Deduplicated: false));
         }
         finally
         {
             roomLock.Semaphore.Release();
         }
+        await RaisePersistedAsync(sent.Pdu);
+        return sent.Result;
     }
 
     /// <summary>The room's current state as parsed events (from the writer's view, so it includes every committed send).</summary>
@@ -219,12 +223,16 @@ public sealed partial class RoomEventWriter
         }
         _heads[pdu.RoomId] = new RoomHead(result.StateGroups?.After ?? head.StateGroup, state, [pdu.EventId], Math.Max(head.MaxDepth, pdu.Depth));
 
-        _notifier.NotifyRoom(pdu.RoomId);
-        if (pdu.Type == EventTypes.Member && UserId.TryParse(pdu.StateKey, out var target))
-        {
-            // Invites and kicks reach the target even though they are not (or no longer) in the room.
-            _notifier.NotifyUser(target);
-        }
+        return result.StreamPosition;
+    }
+
+    /// <summary>
+    /// Runs the <see cref="EventPersisted"/> listeners (push counts, federation, appservices), then wakes /sync, after the room's lock is
+    /// released: the event is committed and the next send to the room need not wait for them. The send still awaits
+    /// them, so what they record (e.g. unread counts) is in place when the client gets its 200.
+    /// </summary>
+    private async Task RaisePersistedAsync(Pdu pdu)
+    {
         if (EventPersisted is { } handlers)
         {
             foreach (Func<Pdu, CancellationToken, ValueTask> handler in handlers.GetInvocationList())
@@ -241,7 +249,13 @@ public sealed partial class RoomEventWriter
                 }
             }
         }
-        return result.StreamPosition;
+        // Wake long-polls last, so what the listeners recorded (unread counts) is in the response they compute.
+        _notifier.NotifyRoom(pdu.RoomId);
+        if (pdu.Type == EventTypes.Member && UserId.TryParse(pdu.StateKey, out var target))
+        {
+            // Invites and kicks reach the target even though they are not (or no longer) in the room.
+            _notifier.NotifyUser(target);
+        }
     }
 
     private async Task<RoomHead> GetHeadAsync(RoomId roomId, CancellationToken cancellationToken)

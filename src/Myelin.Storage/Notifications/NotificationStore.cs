@@ -16,13 +16,37 @@ internal sealed class NotificationStore(StorageEngine engine) : INotificationSto
         }
         return engine.WriteAsync(async db =>
         {
-            foreach (var a in actions)
+            // One multi-row INSERT per event and chunk: a message in a big room notifies hundreds of members.
+            foreach (var perEvent in actions.GroupBy(a => a.EventId))
             {
-                await db.ExecuteAsync(
-                    "INSERT INTO event_push_actions (user_id, room_id, thread_id, stream_ordering, event_id, notify, highlight) " +
-                    "SELECT @user_id, @room_id, @thread_id, stream_ordering, @event_id, @notify, @highlight FROM events WHERE event_id = @event_id " +
-                    "ON CONFLICT (user_id, event_id) DO NOTHING",
-                    ("user_id", a.UserId.Value), ("room_id", a.RoomId.Value), ("thread_id", a.ThreadId), ("event_id", a.EventId.Value), ("notify", a.Notify ? 1L : 0L), ("highlight", a.Highlight ? 1L : 0L));
+                long? position = await db.ScalarInt64Async("SELECT stream_ordering FROM events WHERE event_id = @event_id", ("event_id", perEvent.Key.Value));
+                if (position is null)
+                {
+                    continue;
+                }
+                foreach (var chunk in perEvent.Chunk(100))
+                {
+                    var sql = new System.Text.StringBuilder(
+                        "INSERT INTO event_push_actions (user_id, room_id, thread_id, stream_ordering, event_id, notify, highlight) VALUES ");
+                    var parameters = new List<(string Name, object? Value)>(chunk.Length * 5 + 2)
+                    {
+                        ("stream", position.Value),
+                        ("event_id", perEvent.Key.Value),
+                    };
+                    for (int i = 0; i < chunk.Length; i++)
+                    {
+                        var a = chunk[i];
+                        sql.Append(i == 0 ? "" : ", ").Append(System.Globalization.CultureInfo.InvariantCulture,
+                            $"(@u{i}, @r{i}, @t{i}, @stream, @event_id, @n{i}, @h{i})");
+                        parameters.Add(($"u{i}", a.UserId.Value));
+                        parameters.Add(($"r{i}", a.RoomId.Value));
+                        parameters.Add(($"t{i}", a.ThreadId));
+                        parameters.Add(($"n{i}", a.Notify ? 1L : 0L));
+                        parameters.Add(($"h{i}", a.Highlight ? 1L : 0L));
+                    }
+                    sql.Append(" ON CONFLICT (user_id, event_id) DO NOTHING");
+                    await db.ExecuteAsync(sql.ToString(), [.. parameters]);
+                }
             }
             return 0;
         }, cancellationToken);
