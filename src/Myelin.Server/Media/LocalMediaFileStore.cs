@@ -47,16 +47,9 @@ public sealed class LocalMediaFileStore : IMediaFileStore
             }
             string final = PathFor(digest);
             Directory.CreateDirectory(Path.GetDirectoryName(final)!);
-            if (File.Exists(final))
-            {
-                // Deduplicated: the same bytes are already stored.
-                File.Delete(temp);
-            }
-            else
-            {
-                // The temp file and the target share a filesystem (both under the store root), so this rename is atomic.
-                File.Move(temp, final, overwrite: true);
-            }
+            // Same digest, same bytes: replacing an existing file is harmless and keeps it present even if an admin
+            // deleted the last other reference meanwhile. Temp and target share a filesystem, so the rename is atomic.
+            File.Move(temp, final, overwrite: true);
             return new StoredMediaFile(digest, length);
         }
         catch

@@ -178,6 +178,22 @@ public abstract class MediaEndpointTests
     }
 
     [Fact]
+    public async Task Uploads_and_creates_are_rate_limited_per_user()
+    {
+        await using var server = await StartAsync(c => c with
+        {
+            RateLimiting = new RateLimitingConfig { Enabled = true, Message = new RateLimitConfig(0.001, 2) },
+        });
+        var alice = await server.RegisterAsync();
+        var bob = await server.RegisterAsync();
+        await MatrixAssert.OkAsync(await UploadAsync(alice, [1], "text/plain", null));
+        await MatrixAssert.OkAsync(await alice.PostAsync("/_matrix/media/v1/create", null));
+        var limited = await MatrixAssert.ErrorAsync(await UploadAsync(alice, [1], "text/plain", null), 429, "M_LIMIT_EXCEEDED");
+        Assert.True(limited["retry_after_ms"]!.GetValue<long>() > 0);
+        await MatrixAssert.OkAsync(await UploadAsync(bob, [1], "text/plain", null));
+    }
+
+    [Fact]
     public async Task Url_previews_are_disabled()
     {
         await using var server = await StartAsync();
