@@ -6,6 +6,7 @@ using Myelin.Storage.Engines;
 using Myelin.Storage.Federation;
 using Myelin.Storage.Events;
 using Myelin.Storage.Filters;
+using Myelin.Storage.Media;
 using Myelin.Storage.Memberships;
 using Myelin.Storage.Migrations;
 using Myelin.Storage.Notifications;
@@ -57,6 +58,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
         E2eeKeys = new E2eeKeyStore(engine);
         ToDeviceTransactions = new ToDeviceTransactionStore(engine);
         RoomKeyBackups = new RoomKeyBackupStore(engine);
+        Media = new MediaStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -96,6 +98,7 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IE2eeKeyStore E2eeKeys { get; }
     public IToDeviceTransactionStore ToDeviceTransactions { get; }
     public IRoomKeyBackupStore RoomKeyBackups { get; }
+    public IMediaStore Media { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.

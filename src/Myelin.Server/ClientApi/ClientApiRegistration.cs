@@ -10,8 +10,7 @@ using Myelin.Server.ClientApi.Directory;
 using Myelin.Server.ClientApi.Filters;
 using Myelin.Server.ClientApi.KeyBackup;
 using Myelin.Server.ClientApi.Keys;
-using Myelin.Server.ClientApi.ToDevice;
-using Myelin.Server.E2ee;
+using Myelin.Server.ClientApi.Media;
 using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.ClientApi.Profiles;
 using Myelin.Server.ClientApi.PushRules;
@@ -21,11 +20,14 @@ using Myelin.Server.ClientApi.Spaces;
 using Myelin.Server.ClientApi.Sync;
 using Myelin.Server.ClientApi.ThirdParty;
 using Myelin.Server.ClientApi.Timeline;
+using Myelin.Server.ClientApi.ToDevice;
 using Myelin.Server.ClientApi.Typing;
 using Myelin.Server.ClientApi.Voip;
 using Myelin.Server.Configuration;
+using Myelin.Server.E2ee;
 using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
+using Myelin.Server.Media;
 using Myelin.Server.Profiles;
 using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
@@ -55,6 +57,7 @@ public static class ClientApiRegistration
         services.AddTimeline();
         services.AddSpaces();
         services.AddE2ee();
+        services.AddMedia();
         return services;
     }
 
@@ -97,6 +100,8 @@ public static class ClientApiRegistration
         app.MapCrossSigningApi();
         app.MapKeyBackupApi();
         app.MapToDeviceApi();
+        app.MapMediaApi();
+        app.MapMediaAdminApi();
         return app;
     }
 }

@@ -134,6 +134,11 @@ public static class ConfigLoader
         string? registrationSharedSecret = root.String("registration_shared_secret");
         bool allowGuestAccess = root.Bool("allow_guest_access", false);
         string mediaStorePath = ResolvePath(root.StringOr("media_store_path", "media_store"));
+        bool legacyMediaEnabled = root.Bool("legacy_media_enabled", true);
+        if (root.Bool("url_preview_enabled", false))
+        {
+            root.Error("url_preview_enabled", "URL previews are not supported by Myelin; remove the key or set it to false");
+        }
         var appServiceConfigFiles = (root.StringList("app_service_config_files") ?? []).Select(ResolvePath).ToList();
         var federationCustomCaList = (root.StringList("federation_custom_ca_list") ?? []).Select(ResolvePath).ToList();
         var federationDomainWhitelist = root.StringList("federation_domain_whitelist");
@@ -173,6 +178,7 @@ public static class ConfigLoader
             MaxUploadSize = maxUpload,
             MaxRequestBodySize = maxRequestBody,
             MediaStorePath = mediaStorePath,
+            LegacyMediaEnabled = legacyMediaEnabled,
             AppServiceConfigFiles = appServiceConfigFiles,
             TrustedKeyServers = trustedKeyServers,
             FederationCustomCaList = federationCustomCaList,

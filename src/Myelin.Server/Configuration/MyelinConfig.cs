@@ -50,6 +50,9 @@ public sealed record MyelinConfig
 
     public required string MediaStorePath { get; init; }
 
+    /// <summary>Serve the deprecated unauthenticated <c>/_matrix/media/v3/download|thumbnail</c> endpoints (spec: "freeze").</summary>
+    public bool LegacyMediaEnabled { get; init; } = true;
+
     public IReadOnlyList<string> AppServiceConfigFiles { get; init; } = [];
 
     public IReadOnlyList<TrustedKeyServer> TrustedKeyServers { get; init; } = [new("matrix.org", new Dictionary<string, string>())];
