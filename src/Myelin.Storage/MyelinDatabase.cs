@@ -1,6 +1,7 @@
 using Myelin.Storage.Accounts;
 using Myelin.Storage.AccountData;
 using Myelin.Storage.Devices;
+using Myelin.Storage.E2ee;
 using Myelin.Storage.Engines;
 using Myelin.Storage.Federation;
 using Myelin.Storage.Events;
@@ -54,10 +55,19 @@ public sealed class MyelinDatabase : IAsyncDisposable
         ToDevice = new ToDeviceStore(engine);
         Notifications = new NotificationStore(engine);
         ServerKeys = new ServerKeyStore(engine);
+        E2eeKeys = new E2eeKeyStore(engine);
+        ToDeviceTransactions = new ToDeviceTransactionStore(engine);
+        RoomKeyBackups = new RoomKeyBackupStore(engine);
         Media = new MediaStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
+
+    /// <summary>
+    /// Reports the duration of every database operation as (kind "read"/"write", store method, seconds), e.g. to
+    /// Prometheus. One observer; a later call replaces it.
+    /// </summary>
+    public void ObserveTimings(Action<string, string, double>? observer) => _engine.Timing = observer;
 
     /// <summary>The schema version after migration (the highest numbered migration this code has).</summary>
     public int SchemaVersion { get; }
@@ -85,6 +95,9 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IToDeviceStore ToDevice { get; }
     public INotificationStore Notifications { get; }
     public IServerKeyStore ServerKeys { get; }
+    public IE2eeKeyStore E2eeKeys { get; }
+    public IToDeviceTransactionStore ToDeviceTransactions { get; }
+    public IRoomKeyBackupStore RoomKeyBackups { get; }
     public IMediaStore Media { get; }
 
     /// <summary>

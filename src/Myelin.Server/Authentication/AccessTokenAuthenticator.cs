@@ -32,6 +32,10 @@ public sealed class AccessTokenAuthenticator
     {
         string token = AccessTokens.Read(context.Request) ?? throw MatrixException.MissingToken();
         var requester = await ResolveAsync(token, context.RequestAborted) ?? throw MatrixException.UnknownToken();
+        if (requester.IsGuest && !GuestAccess.IsAllowed(context))
+        {
+            throw MatrixException.GuestAccessForbidden("Guest accounts cannot use this endpoint.");
+        }
         RecordLastSeen(requester, context);
         return requester;
     }

@@ -156,7 +156,10 @@ public sealed partial class MyelinHost : IAsyncDisposable
         // Owned by the host (disposed after the app stops), so registered as an instance.
         builder.Services.AddSingleton(database);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(new MyelinMetrics(registry));
+        var metrics = new MyelinMetrics(registry);
+        builder.Services.AddSingleton(metrics);
+        // Every store operation's duration, labelled "read:GetEventAsync", "write:PersistAsync", ...
+        database.ObserveTimings((kind, operation, seconds) => metrics.DatabaseDuration.WithLabels($"{kind}:{operation}").Observe(seconds));
         builder.Services.AddSingleton(sp => new RateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddClientApi();
         builder.Services.AddFederation();

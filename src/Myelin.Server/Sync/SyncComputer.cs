@@ -206,6 +206,7 @@ public sealed class SyncComputer
 
         await AddPresenceAsync(sync, result, cancellationToken);
         var nextToDevice = await AddToDeviceAsync(sync, result, cancellationToken);
+        await AddKeyCountsAsync(sync, result, cancellationToken);
         if (since is not null)
         {
             await AddDeviceListsAsync(sync, result, newlyJoined, changedMembership, cancellationToken);
@@ -225,6 +226,8 @@ public sealed class SyncComputer
         copy.ToDevice.AddRange(result.ToDevice);
         copy.DeviceListsChanged.UnionWith(result.DeviceListsChanged);
         copy.DeviceListsLeft.UnionWith(result.DeviceListsLeft);
+        foreach (var (k, v) in result.OneTimeKeyCounts) { copy.OneTimeKeyCounts[k] = v; }
+        copy.UnusedFallbackKeyTypes.AddRange(result.UnusedFallbackKeyTypes);
         return copy;
     }
 
@@ -733,6 +736,21 @@ public sealed class SyncComputer
             }
             result.Presence.Add(SyncEvents.Build(w => PresenceTracker.WriteEvent(w, status, now)));
         }
+    }
+
+    /// <summary>spec: client-server "Extensions to /sync" (E2EE): the device's one-time key counts and unused fallback key types.</summary>
+    private async Task AddKeyCountsAsync(SyncContext sync, SyncResult result, CancellationToken cancellationToken)
+    {
+        if (sync.Request.Requester.DeviceId is not { } device)
+        {
+            return;
+        }
+        var user = sync.Request.Requester.UserId;
+        foreach (var (algorithm, count) in await _database.E2eeKeys.CountOneTimeKeysAsync(user, device, cancellationToken))
+        {
+            result.OneTimeKeyCounts[algorithm] = count;
+        }
+        result.UnusedFallbackKeyTypes.AddRange(await _database.E2eeKeys.GetUnusedFallbackKeyTypesAsync(user, device, cancellationToken));
     }
 
     /// <summary>Delivers the device's to-device messages; returns the to-device position next_batch may claim.</summary>

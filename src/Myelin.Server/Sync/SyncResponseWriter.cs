@@ -98,10 +98,17 @@ public static class SyncResponseWriter
         }
         writer.WriteEndArray();
         writer.WriteEndObject();
-        // Key counts are served once the E2EE key store exists; empty shapes are what clients expect meanwhile.
         writer.WriteStartObject("device_one_time_keys_count");
+        foreach (var (algorithm, count) in result.OneTimeKeyCounts.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            writer.WriteNumber(algorithm, count);
+        }
         writer.WriteEndObject();
         writer.WriteStartArray("device_unused_fallback_key_types");
+        foreach (string algorithm in result.UnusedFallbackKeyTypes)
+        {
+            writer.WriteStringValue(algorithm);
+        }
         writer.WriteEndArray();
         writer.WriteEndObject();
     }

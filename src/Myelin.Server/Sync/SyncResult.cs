@@ -19,6 +19,10 @@ public sealed class SyncResult
     public List<byte[]> ToDevice { get; } = [];
     public HashSet<UserId> DeviceListsChanged { get; } = [];
     public HashSet<UserId> DeviceListsLeft { get; } = [];
+    /// <summary>The syncing device's unclaimed one-time keys per algorithm (device_one_time_keys_count).</summary>
+    public Dictionary<string, int> OneTimeKeyCounts { get; } = new(StringComparer.Ordinal);
+    /// <summary>Algorithms of the device's fallback keys not yet used (device_unused_fallback_key_types).</summary>
+    public List<string> UnusedFallbackKeyTypes { get; } = [];
 
     /// <summary>Nothing for the client: a long-poll keeps waiting.</summary>
     public bool IsEmpty => Join.Count == 0 && Invite.Count == 0 && Knock.Count == 0 && Leave.Count == 0 && AccountData.Count == 0 &&

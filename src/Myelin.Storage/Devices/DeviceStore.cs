@@ -67,6 +67,10 @@ internal sealed class DeviceStore(StorageEngine engine) : IDeviceStore
                 await db.ExecuteAsync($"DELETE FROM access_tokens WHERE user_id = @user_id AND device_id IN ({inList})", all);
                 await db.ExecuteAsync($"DELETE FROM refresh_tokens WHERE user_id = @user_id AND device_id IN ({inList})", all);
                 await db.ExecuteAsync($"DELETE FROM to_device_inbox WHERE user_id = @user_id AND device_id IN ({inList})", all);
+                // A deleted device's keys go with it (spec: "DELETE /devices/{deviceId}"); its ID may be reused by a new login.
+                await db.ExecuteAsync($"DELETE FROM e2e_device_keys WHERE user_id = @user_id AND device_id IN ({inList})", all);
+                await db.ExecuteAsync($"DELETE FROM e2e_one_time_keys WHERE user_id = @user_id AND device_id IN ({inList})", all);
+                await db.ExecuteAsync($"DELETE FROM e2e_fallback_keys WHERE user_id = @user_id AND device_id IN ({inList})", all);
                 deleted += await db.ExecuteAsync($"DELETE FROM devices WHERE user_id = @user_id AND device_id IN ({inList})", all);
             }
             if (deleted > 0)

@@ -15,7 +15,7 @@ internal sealed class PostgresEngine : StorageEngine
         _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
-    public override async Task<T> WriteAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken)
+    protected override async Task<T> WriteCoreAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);

@@ -60,7 +60,7 @@ internal sealed class SqliteEngine : StorageEngine
         return new SqliteEngine(writer, readConnectionString, maxBatch);
     }
 
-    public override Task<T> WriteAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken)
+    protected override Task<T> WriteCoreAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var item = new WriteItem<T>(work, cancellationToken);

@@ -45,6 +45,20 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Real_store_operations_are_timed_per_operation()
+    {
+        await using var server = await TestServer.StartAsync();
+        var database = server.Host.Services.GetRequiredService<Myelin.Storage.MyelinDatabase>();
+        await database.Users.ExistsAsync(Myelin.Protocol.Identifiers.UserId.Parse("@nobody:localhost"));
+        await database.Users.ExistsAsync(Myelin.Protocol.Identifiers.UserId.Parse("@nobody:localhost"));
+
+        string text = await server.Client.GetStringAsync("/metrics");
+
+        var count = text.Split('\n').Single(l => l.StartsWith("myelin_database_operation_duration_seconds_count{operation=\"read:ExistsAsync\"}", StringComparison.Ordinal));
+        Assert.EndsWith(" 2", count, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Metrics_are_not_served_on_a_listener_without_the_metrics_resource()
     {
         await using var server = await TestServer.StartAsync(c => c with

@@ -1,0 +1,317 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Myelin.Protocol.Authorization;
+using Myelin.Protocol.Crypto;
+using Myelin.Protocol.Identifiers;
+using Myelin.Server.Configuration;
+using Myelin.Server.Http;
+using Myelin.Server.Streams;
+using Myelin.Storage;
+using Myelin.Storage.E2ee;
+using Myelin.Storage.Streams;
+
+namespace Myelin.Server.E2ee;
+
+/// <summary>
+/// Key distribution for local devices: uploading identity, one-time and fallback keys, querying and claiming them,
+/// and the device-list changes clients track. spec: client-server "End-to-End Encryption" / "Key management API".
+/// </summary>
+public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config, Notifier notifier, TimeProvider time)
+{
+    /// <summary>Validates and stores the keys of the requester's device; returns the device's one-time key counts.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> UploadAsync(UserId user, DeviceId device, JsonObject body, CancellationToken cancellationToken)
+    {
+        JsonObject? deviceKeys = null;
+        if (body["device_keys"] is { } deviceKeysNode)
+        {
+            deviceKeys = deviceKeysNode as JsonObject ?? throw MatrixException.BadJson("'device_keys' must be an object.");
+            ValidateDeviceKeys(deviceKeys, user, device);
+        }
+        var oneTimeKeys = ReadKeys(body, "one_time_keys");
+        var fallbackKeys = ReadKeys(body, "fallback_keys");
+        if (fallbackKeys.GroupBy(k => k.Algorithm, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } duplicate)
+        {
+            // spec: "There can only be at most one key per algorithm uploaded".
+            throw MatrixException.InvalidParam($"'fallback_keys' has more than one key for algorithm '{duplicate.Key}'.");
+        }
+
+        if (deviceKeys is not null)
+        {
+            string? existing = await database.E2eeKeys.GetDeviceKeysAsync(user, device, cancellationToken);
+            if (existing is null)
+            {
+                if (await database.E2eeKeys.AddDeviceKeysAsync(user, device, deviceKeys.ToJsonString(), cancellationToken))
+                {
+                    await NotifyDeviceListChangeAsync(user, cancellationToken);
+                }
+            }
+            else if (!SameIgnoringSignatures(JsonNode.Parse(existing)!.AsObject(), deviceKeys))
+            {
+                // Identity keys are fixed for a device's lifetime: other users verified them. A new identity needs a new device.
+                throw MatrixException.InvalidParam("The device already has different identity keys; log in as a new device to change them.");
+            }
+        }
+        if (oneTimeKeys.Count > 0
+            && await database.E2eeKeys.AddOneTimeKeysAsync(user, device, oneTimeKeys, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken) is { } conflict)
+        {
+            throw MatrixException.InvalidParam($"One-time key {conflict} already exists with different content.");
+        }
+        if (fallbackKeys.Count > 0)
+        {
+            await database.E2eeKeys.SetFallbackKeysAsync(user, device, fallbackKeys, cancellationToken);
+        }
+        return await database.E2eeKeys.CountOneTimeKeysAsync(user, device, cancellationToken);
+    }
+
+    /// <summary>POST /keys/query: device and cross-signing keys of the requested users.</summary>
+    public async Task<JsonObject> QueryAsync(UserId requester, JsonObject body, CancellationToken cancellationToken)
+    {
+        if (body["device_keys"] is not JsonObject requested)
+        {
+            throw body.ContainsKey("device_keys") ? MatrixException.BadJson("'device_keys' must be an object.") : MatrixException.MissingParam("'device_keys' is required.");
+        }
+        var wanted = new Dictionary<UserId, HashSet<string>?>();
+        foreach (var (userText, devicesNode) in requested)
+        {
+            if (!UserId.TryParse(userText, out var user))
+            {
+                throw MatrixException.InvalidParam($"'{userText}' in 'device_keys' is not a user ID.");
+            }
+            if (devicesNode is not JsonArray devices || devices.Any(d => d?.GetValueKind() != JsonValueKind.String))
+            {
+                throw MatrixException.BadJson($"'device_keys.{userText}' must be an array of device IDs.");
+            }
+            // spec: "An empty list indicates all devices for the corresponding user."
+            wanted[user] = devices.Count == 0 ? null : devices.Select(d => d!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+        }
+
+        var deviceKeys = new JsonObject();
+        var failures = new JsonObject();
+        var masterKeys = new JsonObject();
+        var selfSigningKeys = new JsonObject();
+        var userSigningKeys = new JsonObject();
+        var local = wanted.Keys.Where(u => u.Server == config.ServerName).ToList();
+        foreach (var remote in wanted.Keys.Where(u => u.Server != config.ServerName).Select(u => u.Server.Value).Distinct(StringComparer.Ordinal))
+        {
+            // Federated key queries are not implemented yet: the server is reported unreachable.
+            failures[remote] = new JsonObject { ["status"] = 503, ["message"] = "Federation is not available." };
+        }
+        foreach (var user in local)
+        {
+            deviceKeys[user.Value] = new JsonObject();
+        }
+        foreach (var record in await database.E2eeKeys.GetDevicesWithKeysAsync(local, cancellationToken))
+        {
+            var filter = wanted[record.UserId];
+            if (record.KeyJson is null || (filter is not null && !filter.Contains(record.DeviceId.Value)))
+            {
+                continue;
+            }
+            var keys = JsonNode.Parse(record.KeyJson)!.AsObject();
+            var unsigned = keys["unsigned"] as JsonObject ?? new JsonObject();
+            keys.Remove("unsigned");
+            if (record.DisplayName is not null)
+            {
+                unsigned["device_display_name"] = record.DisplayName;
+            }
+            keys["unsigned"] = unsigned;
+            deviceKeys[record.UserId.Value]!.AsObject()[record.DeviceId.Value] = keys;
+        }
+        foreach (var user in local)
+        {
+            var crossSigning = await database.E2eeKeys.GetCrossSigningKeysAsync(user, cancellationToken);
+            if (crossSigning.TryGetValue(CrossSigningKeyTypes.Master, out string? master))
+            {
+                var masterKey = JsonNode.Parse(master)!.AsObject();
+                if (user != requester && masterKey["keys"] is JsonObject { Count: 1 } masterKeyIds)
+                {
+                    // spec: the requester sees the signatures they made with their user-signing key.
+                    string publicKey = masterKeyIds.First().Key[(masterKeyIds.First().Key.IndexOf(':', StringComparison.Ordinal) + 1)..];
+                    var mine = await database.E2eeKeys.GetUserSignaturesAsync(requester, user, publicKey, cancellationToken);
+                    if (mine.Count > 0)
+                    {
+                        var signatures = masterKey["signatures"] as JsonObject ?? (JsonObject)(masterKey["signatures"] = new JsonObject());
+                        var bySigner = signatures[requester.Value] as JsonObject ?? (JsonObject)(signatures[requester.Value] = new JsonObject());
+                        foreach (var (keyId, signature) in mine)
+                        {
+                            bySigner[keyId] = signature;
+                        }
+                    }
+                }
+                masterKeys[user.Value] = masterKey;
+            }
+            if (crossSigning.TryGetValue(CrossSigningKeyTypes.SelfSigning, out string? selfSigning))
+            {
+                selfSigningKeys[user.Value] = JsonNode.Parse(selfSigning);
+            }
+            // spec: user_signing_keys — "only the requesting user's own key is returned".
+            if (user == requester && crossSigning.TryGetValue(CrossSigningKeyTypes.UserSigning, out string? userSigning))
+            {
+                userSigningKeys[user.Value] = JsonNode.Parse(userSigning);
+            }
+        }
+        return new JsonObject
+        {
+            ["failures"] = failures,
+            ["device_keys"] = deviceKeys,
+            ["master_keys"] = masterKeys,
+            ["self_signing_keys"] = selfSigningKeys,
+            ["user_signing_keys"] = userSigningKeys,
+        };
+    }
+
+    /// <summary>POST /keys/claim: one key per requested device, one-time keys first, then the fallback key.</summary>
+    public async Task<JsonObject> ClaimAsync(JsonObject body, CancellationToken cancellationToken)
+    {
+        if (body["one_time_keys"] is not JsonObject requested)
+        {
+            throw body.ContainsKey("one_time_keys") ? MatrixException.BadJson("'one_time_keys' must be an object.") : MatrixException.MissingParam("'one_time_keys' is required.");
+        }
+        var claims = new List<KeyClaim>();
+        var failures = new JsonObject();
+        foreach (var (userText, devicesNode) in requested)
+        {
+            if (!UserId.TryParse(userText, out var user))
+            {
+                throw MatrixException.InvalidParam($"'{userText}' in 'one_time_keys' is not a user ID.");
+            }
+            if (devicesNode is not JsonObject devices)
+            {
+                throw MatrixException.BadJson($"'one_time_keys.{userText}' must be an object of device ID to algorithm.");
+            }
+            foreach (var (deviceText, algorithmNode) in devices)
+            {
+                if (algorithmNode?.GetValueKind() != JsonValueKind.String)
+                {
+                    throw MatrixException.BadJson($"'one_time_keys.{userText}.{deviceText}' must be an algorithm name.");
+                }
+                if (user.Server != config.ServerName)
+                {
+                    failures[user.Server.Value] = new JsonObject { ["status"] = 503, ["message"] = "Federation is not available." };
+                }
+                else if (DeviceId.TryParse(deviceText, out var device))
+                {
+                    // spec: unknown users or devices are "missing from the one_time_keys result".
+                    claims.Add(new KeyClaim(user, device, algorithmNode.GetValue<string>()));
+                }
+            }
+        }
+        var result = new JsonObject();
+        foreach (var key in claims.Count == 0 ? [] : await database.E2eeKeys.ClaimAsync(claims, cancellationToken))
+        {
+            var userKeys = result[key.UserId.Value] as JsonObject ?? (JsonObject)(result[key.UserId.Value] = new JsonObject());
+            userKeys[key.DeviceId.Value] = new JsonObject { [key.Algorithm + ":" + key.KeyId] = JsonNode.Parse(key.KeyJson) };
+            if (key.Fallback)
+            {
+                // The device learns through /sync that its fallback key was used (device_unused_fallback_key_types).
+                notifier.NotifyUser(key.UserId);
+            }
+        }
+        return new JsonObject { ["failures"] = failures, ["one_time_keys"] = result };
+    }
+
+    /// <summary>GET /keys/changes: users sharing a room with the requester whose device lists changed since <paramref name="from"/>.</summary>
+    public async Task<IReadOnlyList<UserId>> GetChangesAsync(UserId requester, SyncToken from, CancellationToken cancellationToken)
+    {
+        var myRooms = (await database.Memberships.GetRoomsForUserAsync(requester, Membership.Join, cancellationToken)).ToHashSet();
+        var changed = new List<UserId>();
+        foreach (var user in await database.Devices.GetDeviceListChangesAsync(new StreamPosition(from.DeviceLists), null, cancellationToken))
+        {
+            if (user == requester || (await database.Memberships.GetRoomsForUserAsync(user, Membership.Join, cancellationToken)).Any(myRooms.Contains))
+            {
+                changed.Add(user);
+            }
+        }
+        return changed;
+    }
+
+    /// <summary>Wakes the /sync of the user and of everyone sharing a room with them (their device_lists.changed).</summary>
+    public async Task NotifyDeviceListChangeAsync(UserId user, CancellationToken cancellationToken)
+    {
+        notifier.NotifyUser(user);
+        foreach (var room in await database.Memberships.GetRoomsForUserAsync(user, Membership.Join, cancellationToken))
+        {
+            notifier.NotifyRoom(room);
+        }
+    }
+
+    private static void ValidateDeviceKeys(JsonObject keys, UserId user, DeviceId device)
+    {
+        // spec: definitions/device_keys.yaml — user_id, device_id, algorithms, keys, signatures are required.
+        if (keys["user_id"]?.GetValueKind() != JsonValueKind.String || keys["user_id"]!.GetValue<string>() != user.Value)
+        {
+            throw MatrixException.InvalidParam("'device_keys.user_id' must be the requester's user ID.");
+        }
+        if (keys["device_id"]?.GetValueKind() != JsonValueKind.String || keys["device_id"]!.GetValue<string>() != device.Value)
+        {
+            throw MatrixException.InvalidParam("'device_keys.device_id' must be the requester's device ID.");
+        }
+        if (keys["algorithms"] is not JsonArray algorithms || algorithms.Any(a => a?.GetValueKind() != JsonValueKind.String))
+        {
+            throw MatrixException.BadJson("'device_keys.algorithms' must be an array of strings.");
+        }
+        if (keys["keys"] is not JsonObject identityKeys || identityKeys.Any(k => k.Value?.GetValueKind() != JsonValueKind.String))
+        {
+            throw MatrixException.BadJson("'device_keys.keys' must be an object of key ID to key.");
+        }
+        if (keys["signatures"] is not JsonObject)
+        {
+            throw MatrixException.BadJson("'device_keys.signatures' must be an object.");
+        }
+        string signingKeyId = KeyId.Ed25519 + ":" + device.Value;
+        if (!KeyId.TryParse(signingKeyId, out var keyId)
+            || !VerifyKey.TryCreate(keyId, identityKeys[signingKeyId]?.GetValue<string>(), out var verifyKey))
+        {
+            throw MatrixException.InvalidParam($"'device_keys.keys' must contain a valid Ed25519 key '{signingKeyId}'.");
+        }
+        // spec: "Device keys" — the object is signed by the device's own Ed25519 key.
+        var check = JsonSigning.Verify(JsonSerializer.SerializeToElement(keys), user.Value, id => id == keyId ? verifyKey : null);
+        if (!check.IsValid)
+        {
+            throw MatrixException.InvalidParam($"'device_keys' is not signed by '{signingKeyId}': {check.Error}");
+        }
+    }
+
+    private static List<DeviceKey> ReadKeys(JsonObject body, string field)
+    {
+        if (body[field] is not { } node)
+        {
+            return [];
+        }
+        if (node is not JsonObject keys)
+        {
+            throw MatrixException.BadJson($"'{field}' must be an object.");
+        }
+        var result = new List<DeviceKey>();
+        foreach (var (name, value) in keys)
+        {
+            int colon = name.IndexOf(':', StringComparison.Ordinal);
+            if (colon <= 0 || colon == name.Length - 1)
+            {
+                throw MatrixException.InvalidParam($"'{field}' key '{name}' must be '<algorithm>:<key_id>'.");
+            }
+            // spec: "Key algorithms" — a key is an unpadded base64 string or a key object with a 'key' string.
+            bool valid = value?.GetValueKind() == JsonValueKind.String
+                || (value is JsonObject keyObject && keyObject["key"]?.GetValueKind() == JsonValueKind.String
+                    && keyObject["signatures"] is null or JsonObject);
+            if (!valid)
+            {
+                throw MatrixException.BadJson($"'{field}.{name}' must be a key string or a key object with a 'key' string.");
+            }
+            result.Add(new DeviceKey(name[..colon], name[(colon + 1)..], value!.ToJsonString()));
+        }
+        return result;
+    }
+
+    private static bool SameIgnoringSignatures(JsonObject stored, JsonObject uploaded)
+    {
+        var a = stored.DeepClone().AsObject();
+        var b = uploaded.DeepClone().AsObject();
+        foreach (var o in new[] { a, b })
+        {
+            o.Remove("signatures");
+            o.Remove("unsigned");
+        }
+        return JsonNode.DeepEquals(a, b);
+    }
+}
