@@ -22,6 +22,9 @@ public sealed class MediaService
     private const string MediaIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     private static readonly TimeSpan PendingPollInterval = TimeSpan.FromMilliseconds(200);
 
+    // A decode may take up to 32 MP × 4 bytes; bound how many run at once so thumbnail bursts cannot exhaust memory.
+    private readonly SemaphoreSlim _renderSlots = new(Math.Max(1, Environment.ProcessorCount / 2));
+
     private readonly MyelinDatabase _db;
     private readonly IMediaFileStore _files;
     private readonly MyelinConfig _config;
@@ -153,16 +156,19 @@ public sealed class MediaService
             return (cachedContent, cached.ContentType);
         }
         (byte[] Bytes, string ContentType, int Width, int Height)? rendered;
-        await using (var original = OpenContent(media))
+        await _renderSlots.WaitAsync(ct);
+        try
         {
-            try
-            {
-                rendered = ThumbnailRenderer.Render(original, width, height, method);
-            }
-            catch (ThumbnailException e)
-            {
-                throw e.TooLarge ? MatrixException.TooLarge(e.Message) : MatrixException.Unknown(e.Message, 400);
-            }
+            await using var original = OpenContent(media);
+            rendered = ThumbnailRenderer.Render(original, width, height, method);
+        }
+        catch (ThumbnailException e)
+        {
+            throw e.TooLarge ? MatrixException.TooLarge(e.Message) : MatrixException.Unknown(e.Message, 400);
+        }
+        finally
+        {
+            _renderSlots.Release();
         }
         if (rendered is not { } thumbnail)
         {
