@@ -194,6 +194,23 @@ public abstract class MediaEndpointTests
     }
 
     [Fact]
+    public async Task Guests_may_download_but_not_upload()
+    {
+        await using var server = await StartAsync(c => c with { AllowGuestAccess = true });
+        var user = await server.RegisterAsync();
+        string id = MediaIdOf(await MatrixAssert.OkAsync(await UploadAsync(user, [7, 7], "text/plain", null)));
+        var registered = await MatrixAssert.OkAsync(await server.Http.PostAsync("/_matrix/client/v3/register?kind=guest",
+            new StringContent("{}", Encoding.UTF8, "application/json")));
+        var guest = new TestUser(server, Protocol.Identifiers.UserId.Parse(registered["user_id"]!.GetValue<string>()),
+            registered["access_token"]!.GetValue<string>(), registered["device_id"]!.GetValue<string>(), "");
+
+        // spec: guest_access.md lists the v1 media download and thumbnail endpoints, not upload.
+        var download = await guest.GetAsync($"{Authed}/download/{server.ServerName.Value}/{id}");
+        Assert.Equal([7, 7], await download.Content.ReadAsByteArrayAsync());
+        await MatrixAssert.ErrorAsync(await UploadAsync(guest, [1], "text/plain", null), 403, "M_GUEST_ACCESS_FORBIDDEN");
+    }
+
+    [Fact]
     public async Task Url_previews_are_disabled()
     {
         await using var server = await StartAsync();
