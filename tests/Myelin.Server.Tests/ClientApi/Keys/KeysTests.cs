@@ -197,6 +197,25 @@ public abstract class KeysTests
     }
 
     [Fact]
+    public async Task A_long_polling_sync_of_a_room_mate_wakes_for_a_key_upload()
+    {
+        await using var server = await TestHomeserver.StartAsync(Engine);
+        var alice = await server.CreateUserAsync("alice");
+        var bob = await server.CreateUserAsync("bob");
+        string room = await alice.CreateRoomAsync(new { preset = "public_chat" });
+        await MatrixAssert.OkAsync(await bob.PostAsync(V3 + "/join/" + room, new { }));
+        string since = SyncClient.NextBatch(await bob.SyncAsync());
+        var started = DateTime.UtcNow;
+        var poll = bob.SyncAsync(since, "timeout=20000");
+        await Task.Delay(300);
+        using var keys = new DeviceKeyMaterial(alice);
+        await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/upload", new JsonObject { ["device_keys"] = keys.DeviceKeys() }));
+        var sync = await poll;
+        Assert.Contains(alice.UserId.Value, sync["device_lists"]!["changed"]!.AsArray().Select(u => u!.GetValue<string>()));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
     public async Task Deleting_a_device_removes_its_keys()
     {
         await using var server = await TestHomeserver.StartAsync(Engine);
