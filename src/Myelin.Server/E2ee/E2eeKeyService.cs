@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Myelin.Protocol.Authorization;
 using Myelin.Protocol.Crypto;
+using Myelin.Protocol.Events;
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Configuration;
 using Myelin.Server.Http;
@@ -210,19 +211,63 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
         return new JsonObject { ["failures"] = failures, ["one_time_keys"] = result };
     }
 
-    /// <summary>GET /keys/changes: users sharing a room with the requester whose device lists changed since <paramref name="from"/>.</summary>
-    public async Task<IReadOnlyList<UserId>> GetChangesAsync(UserId requester, SyncToken from, CancellationToken cancellationToken)
+    /// <summary>
+    /// GET /keys/changes: users sharing a room with the requester whose device lists changed between the tokens (and users
+    /// who started sharing one), and users who no longer share any room ("left"), as /sync's device_lists reports them.
+    /// </summary>
+    public async Task<(IReadOnlyList<UserId> Changed, IReadOnlyList<UserId> Left)> GetChangesAsync(UserId requester, SyncToken from, SyncToken to, CancellationToken cancellationToken)
     {
         var myRooms = (await database.Memberships.GetRoomsForUserAsync(requester, Membership.Join, cancellationToken)).ToHashSet();
-        var changed = new List<UserId>();
+        async Task<bool> SharesRoomAsync(UserId other) =>
+            (await database.Memberships.GetRoomsForUserAsync(other, Membership.Join, cancellationToken)).Any(myRooms.Contains);
+
+        var changed = new HashSet<UserId>();
+        var left = new HashSet<UserId>();
         foreach (var user in await database.Devices.GetDeviceListChangesAsync(new StreamPosition(from.DeviceLists), null, cancellationToken))
         {
-            if (user == requester || (await database.Memberships.GetRoomsForUserAsync(user, Membership.Join, cancellationToken)).Any(myRooms.Contains))
+            if (user == requester || await SharesRoomAsync(user))
             {
                 changed.Add(user);
             }
         }
-        return changed;
+        var since = new StreamPosition(from.Events);
+        var upTo = new StreamPosition(Math.Max(from.Events, to.Events));
+        // Rooms the requester left: their members who now share no room with the requester.
+        foreach (var record in await database.Memberships.GetMembershipChangesAsync(requester, since, upTo, cancellationToken))
+        {
+            if (record.Membership is Membership.Leave or Membership.Ban && !myRooms.Contains(record.RoomId))
+            {
+                foreach (var member in await database.Memberships.GetMembersAsync(record.RoomId, Membership.Join, cancellationToken))
+                {
+                    // Only members who were there when the requester left shared the room with them.
+                    if (member != requester && !await SharesRoomAsync(member)
+                        && (await database.Memberships.GetMembershipAtAsync(record.RoomId, member, record.StreamPosition, cancellationToken))?.Membership == Membership.Join)
+                    {
+                        left.Add(member);
+                    }
+                }
+            }
+        }
+        // Members who joined or left the requester's rooms in between.
+        var events = await database.Events.GetEventsSinceAsync(myRooms, since, upTo, 1000, cancellationToken);
+        foreach (var e in events.Events)
+        {
+            if (e.Type != EventTypes.Member || !UserId.TryParse(e.StateKey, out var target) || target == requester)
+            {
+                continue;
+            }
+            var membership = await database.Memberships.GetMembershipAsync(e.RoomId, target, cancellationToken);
+            if (membership?.Membership == Membership.Join && membership.EventId == e.EventId)
+            {
+                changed.Add(target);
+            }
+            else if (membership?.Membership is Membership.Leave or Membership.Ban && !await SharesRoomAsync(target))
+            {
+                left.Add(target);
+            }
+        }
+        changed.ExceptWith(left);
+        return ([.. changed.OrderBy(u => u.Value, StringComparer.Ordinal)], [.. left.OrderBy(u => u.Value, StringComparer.Ordinal)]);
     }
 
     /// <summary>Wakes the /sync of the user and of everyone sharing a room with them (their device_lists.changed).</summary>

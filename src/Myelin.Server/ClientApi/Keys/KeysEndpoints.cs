@@ -47,13 +47,12 @@ public static class KeysEndpoints
     private static async Task<IResult> ChangesAsync(HttpContext context, Requester requester, E2eeKeyService keys)
     {
         var from = ParseToken(context, "from");
-        ParseToken(context, "to");
-        var changed = await keys.GetChangesAsync(requester.UserId, from, context.RequestAborted);
-        // "left" needs the membership history of shared rooms between the tokens; /sync reports it (device_lists.left).
+        var to = ParseToken(context, "to");
+        var (changed, left) = await keys.GetChangesAsync(requester.UserId, from, to, context.RequestAborted);
         return MatrixResults.Json(new JsonObject
         {
             ["changed"] = new JsonArray([.. changed.Select(u => (JsonNode)u.Value)]),
-            ["left"] = new JsonArray(),
+            ["left"] = new JsonArray([.. left.Select(u => (JsonNode)u.Value)]),
         });
     }
 

@@ -178,8 +178,41 @@ public abstract class KeysTests
         var lonerChanges = await MatrixAssert.OkAsync(await loner.GetAsync($"{V3}/keys/changes?from={Uri.EscapeDataString(lonerSince)}&to={Uri.EscapeDataString(to)}"));
         Assert.Empty(lonerChanges["changed"]!.AsArray());
 
+        // Bob leaving the only shared room puts alice in "left"; carol joining it puts her in alice's "changed".
+        var carol = await server.CreateUserAsync("carol");
+        string aliceSince = SyncClient.NextBatch(await alice.SyncAsync());
+        await MatrixAssert.OkAsync(await bob.PostAsync(V3 + "/rooms/" + room + "/leave", new { }));
+        await MatrixAssert.OkAsync(await carol.PostAsync(V3 + "/join/" + room, new { }));
+        string bobNow = SyncClient.NextBatch(await bob.SyncAsync());
+        var afterLeave = await MatrixAssert.OkAsync(await bob.GetAsync($"{V3}/keys/changes?from={Uri.EscapeDataString(to)}&to={Uri.EscapeDataString(bobNow)}"));
+        Assert.Equal([alice.UserId.Value], afterLeave["left"]!.AsArray().Select(u => u!.GetValue<string>()));
+        Assert.Empty(afterLeave["changed"]!.AsArray());
+        string aliceNow = SyncClient.NextBatch(await alice.SyncAsync());
+        var aliceChanges = await MatrixAssert.OkAsync(await alice.GetAsync($"{V3}/keys/changes?from={Uri.EscapeDataString(aliceSince)}&to={Uri.EscapeDataString(aliceNow)}"));
+        Assert.Equal([carol.UserId.Value], aliceChanges["changed"]!.AsArray().Select(u => u!.GetValue<string>()));
+        Assert.Equal([bob.UserId.Value], aliceChanges["left"]!.AsArray().Select(u => u!.GetValue<string>()));
+
         await MatrixAssert.ErrorAsync(await bob.GetAsync($"{V3}/keys/changes?to={Uri.EscapeDataString(to)}"), 400, "M_MISSING_PARAM");
         await MatrixAssert.ErrorAsync(await bob.GetAsync($"{V3}/keys/changes?from=garbage&to={Uri.EscapeDataString(to)}"), 400, "M_INVALID_PARAM");
+    }
+
+    [Fact]
+    public async Task A_long_polling_sync_of_a_room_mate_wakes_for_a_key_upload()
+    {
+        await using var server = await TestHomeserver.StartAsync(Engine);
+        var alice = await server.CreateUserAsync("alice");
+        var bob = await server.CreateUserAsync("bob");
+        string room = await alice.CreateRoomAsync(new { preset = "public_chat" });
+        await MatrixAssert.OkAsync(await bob.PostAsync(V3 + "/join/" + room, new { }));
+        string since = SyncClient.NextBatch(await bob.SyncAsync());
+        var started = DateTime.UtcNow;
+        var poll = bob.SyncAsync(since, "timeout=20000");
+        await Task.Delay(300);
+        using var keys = new DeviceKeyMaterial(alice);
+        await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/upload", new JsonObject { ["device_keys"] = keys.DeviceKeys() }));
+        var sync = await poll;
+        Assert.Contains(alice.UserId.Value, sync["device_lists"]!["changed"]!.AsArray().Select(u => u!.GetValue<string>()));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15));
     }
 
     [Fact]
