@@ -37,6 +37,7 @@ public static class FederationServiceCollectionExtensions
             sp.GetRequiredService<MyelinConfig>()));
         services.AddSingleton<RemoteServerKeys>();
         services.AddSingleton<FederationAuthenticator>();
+        services.AddSingleton<Events.IncomingPduChecks>();
         return services;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Federation.Authentication;
+using Myelin.Server.ServerKeys;
 
 namespace Myelin.Server.FederationApi;
 
@@ -10,11 +11,13 @@ namespace Myelin.Server.FederationApi;
 public static class FederationApiRegistration
 {
     /// <summary>
-    /// Maps the key and version endpoints (unauthenticated per spec) and returns nothing else yet; every endpoint
-    /// added under <see cref="MapAuthenticatedGroup"/> requires a valid X-Matrix signature.
+    /// Maps the key and version endpoints (unauthenticated per spec) and the authenticated federation endpoints
+    /// (under <see cref="MapAuthenticatedGroup"/>, which require a valid X-Matrix signature).
     /// </summary>
     public static IEndpointRouteBuilder MapFederationApi(this IEndpointRouteBuilder app)
     {
+        // Load the key ring now, so a malformed old signing keys file stops the server at start (ConfigException).
+        _ = app.ServiceProvider.GetRequiredService<ServerKeyRing>();
         app.MapServerKeyApi();
         app.MapFederationVersionApi();
         var federation = app.MapAuthenticatedGroup();

@@ -54,41 +54,48 @@ public sealed partial class RoomEventWriter
     public async Task<RoomId> CreateRoomAsync(RoomVersion version, UserId creator, JsonElement createContent, CancellationToken cancellationToken)
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        RoomId? roomId = version.RoomIdIsCreateEventHash ? null : RoomId.Parse($"!{RandomId(18)}:{_serverName}");
-        var template = new PduTemplate
+        // A v12 room ID is the create event's hash: the same sender and content in the same millisecond give the
+        // same ID, so on a collision the timestamp moves on by a millisecond and the event is built again.
+        for (int attempt = 0; ; attempt++)
         {
-            RoomVersion = version,
-            RoomId = roomId,
-            Sender = creator,
-            Type = EventTypes.Create,
-            StateKey = "",
-            Content = createContent,
-            Depth = 1,
-            OriginServerTs = now,
-        };
-        var pdu = Build(template);
-        var result = AuthRules.Check(pdu, static _ => null);
-        if (result.IsRejected)
-        {
-            throw MatrixException.BadJson($"The room's create event is not valid: {result.Message}");
-        }
-        roomId = pdu.RoomId;
-        var roomLock = _locks.GetOrAdd(pdu.RoomId, static _ => new RoomLock());
-        await roomLock.Semaphore.WaitAsync(cancellationToken);
-        try
-        {
-            if (!await _events.Database.Rooms.CreateAsync(pdu.RoomId, version.Id, creator, now, cancellationToken: cancellationToken))
+            RoomId? roomId = version.RoomIdIsCreateEventHash ? null : RoomId.Parse($"!{RandomId(18)}:{_serverName}");
+            var pdu = Build(new PduTemplate
             {
-                throw MatrixException.Unknown("Room ID collision; try again.");
+                RoomVersion = version,
+                RoomId = roomId,
+                Sender = creator,
+                Type = EventTypes.Create,
+                StateKey = "",
+                Content = createContent,
+                Depth = 1,
+                OriginServerTs = now + attempt,
+            });
+            var result = AuthRules.Check(pdu, static _ => null);
+            if (result.IsRejected)
+            {
+                throw MatrixException.BadJson($"The room's create event is not valid: {result.Message}");
             }
-            _events.RememberRoomVersion(pdu.RoomId, version);
-            await PersistAsync(pdu, new RoomHead(null, new Dictionary<StateKey, Pdu>(), [], 0), null, cancellationToken);
+            var roomLock = _locks.GetOrAdd(pdu.RoomId, static _ => new RoomLock());
+            await roomLock.Semaphore.WaitAsync(cancellationToken);
+            try
+            {
+                if (!await _events.Database.Rooms.CreateAsync(pdu.RoomId, version.Id, creator, now, cancellationToken: cancellationToken))
+                {
+                    if (attempt < 100)
+                    {
+                        continue;
+                    }
+                    throw MatrixException.Unknown("Could not allocate a room ID; try again.");
+                }
+                _events.RememberRoomVersion(pdu.RoomId, version);
+                await PersistAsync(pdu, new RoomHead(null, new Dictionary<StateKey, Pdu>(), [], 0), null, cancellationToken);
+                return pdu.RoomId;
+            }
+            finally
+            {
+                roomLock.Semaphore.Release();
+            }
         }
-        finally
-        {
-            roomLock.Semaphore.Release();
-        }
-        return pdu.RoomId;
     }
 
     /// <summary>

@@ -170,8 +170,16 @@ public sealed class SyncComputer
         var others = since is null || request.FullState
             ? memberships.Values.Where(m => m.Membership != Membership.Join)
             : changedMembership.Values.Where(m => m.Membership != Membership.Join);
+        // spec: "POST /rooms/{roomId}/forget": a forgotten room no longer appears in the user's sync.
+        var forgotten = roomFilter.IncludeLeave || since is not null
+            ? (await _database.ForgottenRooms.GetForgottenRoomsAsync(sync.Request.Requester.UserId, cancellationToken)).ToHashSet()
+            : [];
         foreach (var record in others)
         {
+            if (record.Membership is Membership.Leave or Membership.Ban && forgotten.Contains(record.RoomId))
+            {
+                continue;
+            }
             switch (record.Membership)
             {
                 case Membership.Invite:

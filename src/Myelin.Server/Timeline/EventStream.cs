@@ -38,12 +38,14 @@ public sealed class EventStream
 
     /// <summary>
     /// The visible events after <paramref name="from"/> (now when null), waiting up to <paramref name="timeout"/> for one;
-    /// with <paramref name="peekRoom"/> only that room's. Returns the events (oldest first) and the token to continue from.
+    /// with <paramref name="peekRoom"/> only that room's. Returns the events (oldest first), the token they follow and the
+    /// token to continue from.
     /// </summary>
-    public async Task<(IReadOnlyList<StoredEvent> Events, SyncToken End)> ReadAsync(UserId user, SyncToken? from, RoomId? peekRoom, TimeSpan timeout,
+    public async Task<EventStreamPage> ReadAsync(UserId user, SyncToken? from, RoomId? peekRoom, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
-        var since = from ?? await _sync.GetCurrentTokenAsync(cancellationToken);
+        var start = from ?? await _sync.GetCurrentTokenAsync(cancellationToken);
+        var since = start;
         var deadline = _time.GetUtcNow() + timeout;
         while (true)
         {
@@ -51,14 +53,10 @@ public sealed class EventStream
             // Register before reading: an event committed while this request reads still wakes it.
             using var waiter = _notifier.Register(user, rooms);
             var (events, end) = await ReadOnceAsync(user, since, rooms, peekRoom is not null, cancellationToken);
-            if (events.Count > 0)
-            {
-                return (events, end);
-            }
             var remaining = deadline - _time.GetUtcNow();
-            if (remaining <= TimeSpan.Zero || !await waiter.WaitAsync(remaining, cancellationToken))
+            if (events.Count > 0 || remaining <= TimeSpan.Zero || !await waiter.WaitAsync(remaining, cancellationToken))
             {
-                return (events, end);
+                return new EventStreamPage(events, start, end);
             }
             since = end;
         }

@@ -49,7 +49,9 @@ public sealed class RoomSnapshots
         bool includeEphemeral, CancellationToken cancellationToken)
     {
         var user = requester.UserId;
-        bool departed = membership is { Membership: Membership.Leave or Membership.Ban };
+        // spec: "POST /rooms/{roomId}/forget": a forgotten room's history is no longer retrievable by its former member.
+        bool departed = membership is { Membership: Membership.Leave or Membership.Ban }
+            && !await _database.ForgottenRooms.IsForgottenAsync(user, roomId, cancellationToken);
         if (membership is not { Membership: Membership.Join } && !departed
             && await _visibility.GetCurrentVisibilityAsync(roomId, cancellationToken) != HistoryVisibilityValues.WorldReadable)
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Myelin.Protocol.Crypto;
+using Myelin.Server.Configuration;
 using Myelin.Server.Federation.Keys;
 using Myelin.Server.FederationApi;
 using Myelin.Server.ServerKeys;
@@ -37,6 +38,17 @@ public sealed class ServerKeyEndpointTests
         using var document = JsonDocument.Parse(body.ToJsonString());
         Assert.True(JsonSigning.Verify(document.RootElement, server.ServerName.Value, [key.VerifyKey]).IsValid);
         Assert.True(ServerKeyResponse.TryParse(document.RootElement, server.ServerName, out _, out string? error), error);
+    }
+
+    [Fact]
+    public async Task A_malformed_old_signing_keys_file_stops_the_server_at_start()
+    {
+        var error = await Assert.ThrowsAsync<ConfigException>(() => FederatedHomeserver.StartAsync(configure: config =>
+        {
+            File.WriteAllText(OldSigningKeysFile.PathFor(config.SigningKeyPath), "ed25519 old not-a-key 5\n");
+            return config;
+        }));
+        Assert.Contains("Line 1", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -131,3 +131,25 @@ public class RoomEventWriterTests
         Assert.Equal(Enumerable.Range(5, 50).Select(d => (long)d), depths.Order());
     }
 }
+
+public class RoomIdCollisionTests
+{
+    [Fact]
+    public async Task Identical_v12_rooms_created_in_the_same_millisecond_get_different_ids()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56));
+        await using var server = await TestHomeserver.StartAsync(options: new Myelin.Server.Hosting.MyelinHostOptions
+        {
+            ConsoleLogging = false,
+            ConfigureServices = services => services.AddSingleton<TimeProvider>(time),
+        });
+        var writer = server.Services.GetRequiredService<RoomEventWriter>();
+        var alice = UserId.Parse("@alice:localhost");
+        var content = JsonDocument.Parse("""{"room_version":"12"}""").RootElement;
+
+        var first = await writer.CreateRoomAsync(KnownRoomVersions.V12, alice, content, CancellationToken.None);
+        var second = await writer.CreateRoomAsync(KnownRoomVersions.V12, alice, content, CancellationToken.None);
+
+        Assert.NotEqual(first, second);
+    }
+}

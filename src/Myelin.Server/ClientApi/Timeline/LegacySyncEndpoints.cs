@@ -44,6 +44,7 @@ public static class LegacySyncEndpoints
         var now = await sync.GetCurrentTokenAsync(cancellationToken);
 
         var rooms = new JsonArray();
+        var forgotten = archived ? new HashSet<RoomId>(await database.ForgottenRooms.GetForgottenRoomsAsync(requester.UserId, cancellationToken)) : [];
         var contacts = new HashSet<UserId> { requester.UserId };
         foreach (var membership in await database.Memberships.GetMembershipsForUserAsync(requester.UserId, cancellationToken))
         {
@@ -62,10 +63,10 @@ public static class LegacySyncEndpoints
                     }
                     rooms.Add(entry);
                     continue;
-                case Membership.Leave or Membership.Ban when archived:
+                case Membership.Leave or Membership.Ban when archived && !forgotten.Contains(membership.RoomId):
                     break;
                 default:
-                    continue; // spec: left rooms only with archived=true; knocks are not part of this API
+                    continue; // spec: left rooms only with archived=true (and not forgotten); knocks are not part of this API
             }
             if (await snapshots.BuildAsync(requester, membership.RoomId, membership, limit, now, includeEphemeral: false, cancellationToken) is { } snapshot)
             {
@@ -76,7 +77,7 @@ public static class LegacySyncEndpoints
         {
             ["end"] = now.ToString(),
             ["rooms"] = rooms,
-            ["presence"] = snapshots.PresenceEvents(contacts.Order()),
+            ["presence"] = snapshots.PresenceEvents(contacts.OrderBy(u => u.Value, StringComparer.Ordinal)),
             ["account_data"] = await snapshots.GetAccountDataAsync(requester.UserId, null, cancellationToken),
         });
     }
@@ -126,12 +127,13 @@ public static class LegacySyncEndpoints
             peek = room;
         }
 
-        var (events, end) = await stream.ReadAsync(requester.UserId, from, peek, TimeSpan.FromMilliseconds(timeout), cancellationToken);
-        var chunk = await clientEvents.SerializeAsync(events, requester, includeRoomId: true, null, cancellationToken);
+        var page = await stream.ReadAsync(requester.UserId, from, peek, TimeSpan.FromMilliseconds(timeout), cancellationToken);
+        var chunk = await clientEvents.SerializeAsync(page.Events, requester, includeRoomId: true, null, cancellationToken);
         return MatrixResults.Json(new JsonObject
         {
-            ["start"] = fromText is { Length: > 0 } ? fromText : (from ?? end).ToString(),
-            ["end"] = end.ToString(),
+            // spec: start "is usually the same token supplied to from=".
+            ["start"] = fromText is { Length: > 0 } ? fromText : page.Start.ToString(),
+            ["end"] = page.End.ToString(),
             ["chunk"] = ClientEvents.ToJsonArray(chunk),
         });
     }

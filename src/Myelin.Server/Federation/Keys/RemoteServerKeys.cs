@@ -101,9 +101,14 @@ public sealed partial class RemoteServerKeys
         long now = Now;
         bool stale = stored is null || stored.ValidUntilTs < minimumValidUntilTs
             || now > stored.FetchedTs + (stored.ValidUntilTs - stored.FetchedTs) / 2;
-        if (stale)
+        // A server that just failed is not asked again on every query; the cached copy is served meanwhile.
+        bool backingOff = _failedUntil.TryGetValue(server.Value, out long until) && now < until;
+        if (stale && !backingOff)
         {
-            await FetchDirectAsync(server, cancellationToken);
+            if (!await FetchDirectAsync(server, cancellationToken))
+            {
+                _failedUntil[server.Value] = now + (long)_options.KeyFetchFailureBackoff.TotalMilliseconds;
+            }
             stored = await _database.ServerKeys.GetResponseAsync(server, cancellationToken);
         }
         if (stored is null)

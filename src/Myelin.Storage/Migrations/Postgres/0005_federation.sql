@@ -1,4 +1,4 @@
--- Federation (schema v4, Postgres): other servers' signing keys and the key responses they (or notaries) served.
+-- Federation (schema v5, Postgres): other servers' signing keys and the key responses they (or notaries) served.
 -- spec: server-server "Retrieving server keys".
 
 -- One row per (server, key ID). valid_until_ts is the effective limit (already capped at fetch time + 7 days);
