@@ -49,7 +49,7 @@ public class SyncPerformanceTests(ITestOutputHelper output)
         long incrementalMs = watch.ElapsedMilliseconds;
         Assert.Equal([rooms[123].Value], incremental["rooms"]!["join"]!.AsObject().Select(r => r.Key));
         output.WriteLine($"initial sync {initialMs} ms, incremental {incrementalMs} ms");
-        Assert.True(initialMs < 4000, $"initial sync of 500 rooms took {initialMs} ms (target ~1 s)");
-        Assert.True(incrementalMs < 500, $"incremental sync took {incrementalMs} ms");
+        // Timings are reported, not asserted: speed targets live in bench/ (STYLE: no timed tests).
+        output.WriteLine($"initial sync {initialMs} ms, incremental {incrementalMs} ms");
     }
 }
