@@ -39,13 +39,13 @@ public static class AccountDataEndpoints
     private static async Task<IResult> GetRoomAsync(string userId, string roomId, string type, HttpContext context, Requester requester, AccountDataService accountData)
     {
         var user = RequireSelf(userId, requester);
-        return MatrixResults.Json(await accountData.GetAsync(user, BodyFields.ParseRoomId(roomId), type, context.RequestAborted));
+        return MatrixResults.Json(await accountData.GetAsync(user, RequestFields.ParseRoomId(roomId), type, context.RequestAborted));
     }
 
     private static async Task<IResult> PutRoomAsync(string userId, string roomId, string type, HttpContext context, Requester requester, AccountDataService accountData)
     {
         var user = RequireSelf(userId, requester);
-        var room = BodyFields.ParseRoomId(roomId);
+        var room = RequestFields.ParseRoomId(roomId);
         var content = await context.Request.ReadJsonObjectAsync(context.RequestAborted);
         await accountData.SetFromClientAsync(user, room, type, content, context.RequestAborted);
         return MatrixResults.EmptyObject();
@@ -54,14 +54,14 @@ public static class AccountDataEndpoints
     private static async Task<IResult> GetTagsAsync(string userId, string roomId, HttpContext context, Requester requester, AccountDataService accountData)
     {
         var user = RequireSelf(userId, requester);
-        var tags = await accountData.GetTagsAsync(user, BodyFields.ParseRoomId(roomId), context.RequestAborted);
+        var tags = await accountData.GetTagsAsync(user, RequestFields.ParseRoomId(roomId), context.RequestAborted);
         return MatrixResults.Json(new JsonObject { ["tags"] = tags });
     }
 
     private static async Task<IResult> PutTagAsync(string userId, string roomId, string tag, HttpContext context, Requester requester, AccountDataService accountData)
     {
         var user = RequireSelf(userId, requester);
-        var room = BodyFields.ParseRoomId(roomId);
+        var room = RequestFields.ParseRoomId(roomId);
         var content = await context.Request.ReadJsonObjectAsync(context.RequestAborted);
         await accountData.PutTagAsync(user, room, tag, content, context.RequestAborted);
         return MatrixResults.EmptyObject();
@@ -70,14 +70,14 @@ public static class AccountDataEndpoints
     private static async Task<IResult> DeleteTagAsync(string userId, string roomId, string tag, HttpContext context, Requester requester, AccountDataService accountData)
     {
         var user = RequireSelf(userId, requester);
-        await accountData.DeleteTagAsync(user, BodyFields.ParseRoomId(roomId), tag, context.RequestAborted);
+        await accountData.DeleteTagAsync(user, RequestFields.ParseRoomId(roomId), tag, context.RequestAborted);
         return MatrixResults.EmptyObject();
     }
 
     /// <summary>spec: only the user themself may read or write their account data (403 <c>M_FORBIDDEN</c>).</summary>
     internal static UserId RequireSelf(string userId, Requester requester)
     {
-        var target = BodyFields.ParseUserId(userId);
+        var target = RequestFields.ParseUserId(userId);
         return target == requester.UserId ? target : throw MatrixException.Forbidden("You cannot access another user's account data.");
     }
 }

@@ -51,7 +51,7 @@ public static class DeviceEndpoints
     {
         var device = ParseDevice(deviceId);
         // An empty body is allowed: the first request of the auth flow.
-        var body = await BodyFields.ReadOptionalJsonObjectAsync(context);
+        var body = await RequestFields.ReadOptionalJsonObjectAsync(context);
         await devices.GetAsync(requester.UserId, device, context.RequestAborted);
         var outcome = await stages.ReauthenticateAsync(body.Auth(), requester.UserId, "delete_device:" + device.Value, context.RequestAborted);
         if (!outcome.Authenticated)

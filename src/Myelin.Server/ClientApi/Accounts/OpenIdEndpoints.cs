@@ -28,7 +28,7 @@ public static class OpenIdEndpoints
     private static async Task<IResult> RequestTokenAsync(string userId, HttpContext context, Requester requester, MyelinDatabase database,
         MyelinConfig config, TimeProvider time)
     {
-        var target = BodyFields.ParseUserId(userId);
+        var target = RequestFields.ParseUserId(userId);
         if (target != requester.UserId)
         {
             throw MatrixException.Forbidden("You can only request OpenID tokens for yourself.");

@@ -39,7 +39,7 @@ public static class AdminEndpoints
 
     private static async Task<IResult> WhoisAsync(string userId, HttpContext context, Requester requester, MyelinDatabase database)
     {
-        var target = BodyFields.ParseUserId(userId);
+        var target = RequestFields.ParseUserId(userId);
         if (target != requester.UserId && !requester.IsAdmin)
         {
             throw MatrixException.Forbidden("Only server admins can look up other users.");
@@ -104,7 +104,7 @@ public static class AdminEndpoints
     /// <summary>spec: admin only (403), a local user (400 <c>M_INVALID_PARAM</c>), existing and active (404), not an admin when changing (403).</summary>
     private static async Task<UserAccount> TargetAsync(string userId, HttpContext context, Requester requester, MyelinDatabase database, MyelinConfig config, bool forChange)
     {
-        var target = BodyFields.ParseUserId(userId);
+        var target = RequestFields.ParseUserId(userId);
         SynapseAdminEndpoints.RequireAdmin(requester);
         if (target.Server != config.ServerName)
         {
@@ -124,7 +124,7 @@ public static class AdminEndpoints
 
     private static async Task<IResult> ReportUserAsync(string userId, HttpContext context, Requester requester, MyelinDatabase database, TimeProvider time)
     {
-        var target = BodyFields.ParseUserId(userId);
+        var target = RequestFields.ParseUserId(userId);
         var body = await context.Request.ReadJsonObjectAsync(context.RequestAborted);
         string reason = body.RequiredString("reason");
         if (reason.Length > MaxReasonLength)

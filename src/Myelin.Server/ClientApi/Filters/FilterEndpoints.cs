@@ -36,7 +36,7 @@ public static class FilterEndpoints
 
     private static Protocol.Identifiers.UserId RequireSelf(string userId, Requester requester)
     {
-        var target = BodyFields.ParseUserId(userId);
+        var target = RequestFields.ParseUserId(userId);
         return target == requester.UserId ? target : throw MatrixException.Forbidden("You cannot use another user's filters.");
     }
 }

@@ -29,10 +29,10 @@ public static class ProfileEndpoints
     }
 
     private static async Task<IResult> GetProfileAsync(string userId, HttpContext context, ProfileService profiles) =>
-        MatrixResults.Json(await profiles.GetAsync(BodyFields.ParseUserId(userId), context.RequestAborted));
+        MatrixResults.Json(await profiles.GetAsync(RequestFields.ParseUserId(userId), context.RequestAborted));
 
     private static async Task<IResult> GetFieldAsync(string userId, string keyName, HttpContext context, ProfileService profiles) =>
-        MatrixResults.Json(await profiles.GetFieldAsync(BodyFields.ParseUserId(userId), keyName, context.RequestAborted));
+        MatrixResults.Json(await profiles.GetFieldAsync(RequestFields.ParseUserId(userId), keyName, context.RequestAborted));
 
     private static async Task<IResult> SetFieldAsync(string userId, string keyName, HttpContext context, Requester requester, ProfileService profiles)
     {
@@ -56,7 +56,7 @@ public static class ProfileEndpoints
 
     private static Protocol.Identifiers.UserId RequireSelf(string userId, Requester requester)
     {
-        var target = BodyFields.ParseUserId(userId);
+        var target = RequestFields.ParseUserId(userId);
         return target == requester.UserId ? target : throw MatrixException.Forbidden("You cannot change another user's profile.");
     }
 

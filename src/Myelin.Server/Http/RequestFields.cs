@@ -3,15 +3,15 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Myelin.Protocol.Identifiers;
-using Myelin.Server.Http;
 
-namespace Myelin.Server.ClientApi.Accounts;
+namespace Myelin.Server.Http;
 
 /// <summary>
-/// Typed reads of request-body fields with the spec's errors: a present field of the wrong type is
-/// <c>M_BAD_JSON</c> (or <c>M_INVALID_PARAM</c>), a missing required one <c>M_MISSING_PARAM</c>, each naming the field.
+/// Typed reads of request fields for every client endpoint, with the spec's errors naming the field: a present
+/// field of the wrong type is <c>M_BAD_JSON</c>, a missing required one <c>M_MISSING_PARAM</c>, a malformed
+/// identifier <c>M_INVALID_PARAM</c>.
 /// </summary>
-public static class BodyFields
+public static class RequestFields
 {
     public static string? OptionalString(this JsonObject body, string name)
     {
@@ -68,19 +68,59 @@ public static class BodyFields
         return auth is null ? null : JsonSerializer.SerializeToElement(auth);
     }
 
-    /// <summary>The body as a JSON object, or an empty object when the request has no body at all (e.g. a bare DELETE).</summary>
+    public static JsonArray? OptionalArray(this JsonObject body, string name)
+    {
+        if (!body.TryGetPropertyValue(name, out var node) || node is null)
+        {
+            return null;
+        }
+        return node as JsonArray ?? throw MatrixException.BadJson($"'{name}' must be an array.");
+    }
+
+    /// <summary>An array of strings; any other element is <c>M_BAD_JSON</c>.</summary>
+    public static IReadOnlyList<string>? OptionalStringArray(this JsonObject body, string name)
+    {
+        var array = body.OptionalArray(name);
+        if (array is null)
+        {
+            return null;
+        }
+        var result = new List<string>(array.Count);
+        foreach (var item in array)
+        {
+            if (item is null || item.GetValueKind() != JsonValueKind.String)
+            {
+                throw MatrixException.BadJson($"'{name}' must be an array of strings.");
+            }
+            result.Add(item.GetValue<string>());
+        }
+        return result;
+    }
+
+    /// <summary>The body as a JSON object, or an empty object when the request has no body (clients often POST none).</summary>
     public static async Task<JsonObject> ReadOptionalJsonObjectAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         bool hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? true;
-        return hasBody ? await context.Request.ReadJsonObjectAsync(context.RequestAborted) : new JsonObject();
+        if (!hasBody || context.Request.ContentLength == 0)
+        {
+            return new JsonObject();
+        }
+        return await context.Request.ReadJsonObjectAsync(context.RequestAborted);
     }
 
-    /// <summary>A user ID path parameter; malformed → 400 <c>M_INVALID_PARAM</c>.</summary>
-    public static UserId ParseUserId(string value) =>
-        UserId.TryParse(value, out var id) ? id : throw MatrixException.InvalidParam($"'{value}' is not a valid user ID.");
-
-    /// <summary>A room ID path parameter; malformed → 400 <c>M_INVALID_PARAM</c>.</summary>
     public static RoomId ParseRoomId(string value) =>
         RoomId.TryParse(value, out var id) ? id : throw MatrixException.InvalidParam($"'{value}' is not a valid room ID.");
+
+    public static UserId ParseUserId(string value, string name = "user_id") =>
+        UserId.TryParse(value, out var id) ? id : throw MatrixException.InvalidParam($"'{name}' is not a valid user ID: '{value}'.");
+
+    public static EventId ParseEventId(string value) =>
+        EventId.TryParse(value, out var id) ? id : throw MatrixException.InvalidParam($"'{value}' is not a valid event ID.");
+
+    public static RoomAlias ParseRoomAlias(string value) =>
+        RoomAlias.TryParse(value, out var alias) ? alias : throw MatrixException.InvalidParam($"'{value}' is not a valid room alias.");
+
+    /// <summary>The content of an event as a <see cref="JsonElement"/>.</summary>
+    public static JsonElement ToElement(JsonObject content) => JsonSerializer.SerializeToElement(content);
 }
