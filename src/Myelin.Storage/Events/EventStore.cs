@@ -148,13 +148,18 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
             foreach (var chunk in eventIds.Select(e => e.Value).Distinct(StringComparer.Ordinal).Chunk(500))
             {
                 var (inList, parameters) = DbSession.InList("id", chunk, id => id);
+                // Look up by event ID only (its own index) and match the device here: with (user, device) in the
+                // WHERE clause the planner may prefer the primary key and scan all of the user's transactions.
                 var rows = await db.QueryAsync(
-                    $"SELECT event_id, txn_id FROM event_transactions WHERE user_id = @user_id AND device_id = @device_id AND event_id IN ({inList})",
-                    r => (EventId.Parse(r.GetString(0)), r.GetString(1)),
-                    [.. parameters, ("user_id", user.Value), ("device_id", device.Value)]);
-                foreach (var (id, txn) in rows)
+                    $"SELECT event_id, user_id, device_id, txn_id FROM event_transactions WHERE event_id IN ({inList})",
+                    r => (EventId.Parse(r.GetString(0)), r.GetString(1), r.GetString(2), r.GetString(3)),
+                    parameters);
+                foreach (var (id, rowUser, rowDevice, txn) in rows)
                 {
-                    result[id] = txn;
+                    if (rowUser == user.Value && rowDevice == device.Value)
+                    {
+                        result[id] = txn;
+                    }
                 }
             }
             return result;
