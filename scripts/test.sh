@@ -14,8 +14,12 @@ as_root() {
 
 apt_updated=""
 apt_install() {
-  if [ -z "$apt_updated" ]; then as_root apt-get update -qq >/dev/null; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+  if [ -z "$apt_updated" ]; then
+    as_root apt-get update -qq >/dev/null || { log "apt-get update failed"; exit 1; }
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
+    || { log "apt-get install $* failed (the tests need it; install it and run again)"; exit 1; }
 }
 
 # --- PostgreSQL: a throwaway cluster in a temp dir ---------------------------------------
