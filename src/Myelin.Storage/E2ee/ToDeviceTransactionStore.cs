@@ -21,16 +21,6 @@ internal sealed class ToDeviceTransactionStore(StorageEngine engine) : IToDevice
             {
                 return new StreamPosition(0);
             }
-            var last = await StreamPositions.AdvanceAsync(db, StreamName.ToDevice, messages.Count);
-            long position = last.Value - messages.Count;
-            foreach (var message in messages)
-            {
-                position++;
-                await db.ExecuteAsync(
-                    "INSERT INTO to_device_inbox (user_id, device_id, stream_position, sender, type, content) VALUES (@user_id, @device_id, @position, @sender, @type, @content)",
-                    ("user_id", message.Recipient.Value), ("device_id", message.RecipientDevice.Value), ("position", position),
-                    ("sender", message.Sender.Value), ("type", message.Type), ("content", message.Content));
-            }
-            return last;
+            return await ToDeviceStore.InsertAsync(db, messages);
         }, cancellationToken);
 }

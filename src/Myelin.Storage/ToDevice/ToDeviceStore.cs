@@ -12,20 +12,23 @@ internal sealed class ToDeviceStore(StorageEngine engine) : IToDeviceStore
         {
             throw new ArgumentException("At least one message is required.", nameof(messages));
         }
-        return engine.WriteAsync(async db =>
+        return engine.WriteAsync(db => InsertAsync(db, messages), cancellationToken);
+    }
+
+    /// <summary>Queues messages in the inbox inside the caller's transaction; returns the last stream position used.</summary>
+    internal static async Task<StreamPosition> InsertAsync(DbSession db, IReadOnlyList<OutgoingToDeviceMessage> messages)
+    {
+        var last = await StreamPositions.AdvanceAsync(db, StreamName.ToDevice, messages.Count);
+        long position = last.Value - messages.Count;
+        foreach (var message in messages)
         {
-            var last = await StreamPositions.AdvanceAsync(db, StreamName.ToDevice, messages.Count);
-            long position = last.Value - messages.Count;
-            foreach (var message in messages)
-            {
-                position++;
-                await db.ExecuteAsync(
-                    "INSERT INTO to_device_inbox (user_id, device_id, stream_position, sender, type, content) VALUES (@user_id, @device_id, @position, @sender, @type, @content)",
-                    ("user_id", message.Recipient.Value), ("device_id", message.RecipientDevice.Value), ("position", position),
-                    ("sender", message.Sender.Value), ("type", message.Type), ("content", message.Content));
-            }
-            return last;
-        }, cancellationToken);
+            position++;
+            await db.ExecuteAsync(
+                "INSERT INTO to_device_inbox (user_id, device_id, stream_position, sender, type, content) VALUES (@user_id, @device_id, @position, @sender, @type, @content)",
+                ("user_id", message.Recipient.Value), ("device_id", message.RecipientDevice.Value), ("position", position),
+                ("sender", message.Sender.Value), ("type", message.Type), ("content", message.Content));
+        }
+        return last;
     }
 
     public Task<IReadOnlyList<ToDeviceMessage>> GetAsync(UserId userId, DeviceId deviceId, StreamPosition since, StreamPosition upTo, int limit, CancellationToken cancellationToken = default)
