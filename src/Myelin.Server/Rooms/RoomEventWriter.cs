@@ -133,6 +133,8 @@ public sealed partial class RoomEventWriter
             }
             long depth = head.MaxDepth + 1;
             var prevEvents = head.Extremities.Count > MaxPrevEvents ? head.Extremities.Take(MaxPrevEvents).ToArray() : head.Extremities;
+            // v1–v2 cite prev and auth events with their reference hashes: load them before building.
+            var referenced = version.EventIdInPdu ? await _events.GetPdusAsync([.. prevEvents, .. authEvents], cancellationToken) : null;
             var template = new PduTemplate
             {
                 RoomVersion = version,
@@ -150,7 +152,7 @@ public sealed partial class RoomEventWriter
                 Unsigned = request.StateKey is not null && head.State.TryGetValue(new StateKey(request.Type, request.StateKey), out var replaced)
                     ? JsonElement.Parse($"{{\"replaces_state\":\"{replaced.EventId.Value}\"}}")
                     : null,
-                ReferenceHashOf = version.EventIdInPdu ? id => ReferenceHashOf(head, id) : null,
+                ReferenceHashOf = referenced is null ? null : id => ReferenceHashOf(referenced, id),
             };
             var pdu = Build(template);
 
@@ -283,20 +285,10 @@ public sealed partial class RoomEventWriter
         return head;
     }
 
-    private ReadOnlyMemory<byte> ReferenceHashOf(RoomHead head, EventId id)
-    {
-        // v1–v2 only: prev/auth events are referenced with their hashes; both are in the head (state or extremities).
-        Pdu? pdu = head.State.Values.FirstOrDefault(p => p.EventId == id);
-        if (pdu is null && _events.GetPduAsync(id).AsTask().GetAwaiter().GetResult() is { } loaded)
-        {
-            pdu = loaded;
-        }
-        if (pdu is null)
-        {
-            throw new InvalidOperationException($"Referenced event {id} is not stored.");
-        }
-        return EventHashing.ComputeReferenceHash(pdu.Root, pdu.RoomVersion);
-    }
+    private static ReadOnlyMemory<byte> ReferenceHashOf(IReadOnlyDictionary<EventId, Pdu> referenced, EventId id) =>
+        referenced.TryGetValue(id, out var pdu)
+            ? EventHashing.ComputeReferenceHash(pdu.Root, pdu.RoomVersion)
+            : throw new InvalidOperationException($"Referenced event {id} is not stored.");
 
     private static string RandomId(int length)
     {
