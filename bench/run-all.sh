@@ -6,7 +6,7 @@
 #
 # Usage: bash bench/run-all.sh [results-dir]      (default: ${TMPDIR:-/tmp}/myelin-bench-<UTC timestamp>)
 # Sizes can be overridden: SEND_DURATION, SEND_SENDERS, FANOUT_SYNCERS, FANOUT_RATE, FANOUT_DURATION, IS_ROOMS, IS_EVENTS,
-# JOINERS, SCALING (1 to add send scaling rows at 1/4/16/64 senders in one room and in 4×S rooms, and fanout at
+# JOINERS, MEDIA_WORKERS, MEDIA_SIZE, MEDIA_DURATION, SCALING (1 to add send scaling rows at 1/4/16/64 senders in one room and in 4×S rooms, and fanout at
 # 50/200/500 syncers at SCALING_FANOUT_RATE, default 10 ev/s; give it RUN_ALL_BUDGET=1500); SKIP_SQLITE=1 runs
 # only PostgreSQL; RUN_ALL_BUDGET (seconds, default 600) bounds the whole script.
 set -uo pipefail
@@ -17,6 +17,7 @@ deadline=$((SECONDS + ${RUN_ALL_BUDGET:-600}))
 SEND_DURATION=${SEND_DURATION:-10}; SEND_SENDERS=${SEND_SENDERS:-16}
 FANOUT_SYNCERS=${FANOUT_SYNCERS:-50}; FANOUT_RATE=${FANOUT_RATE:-40}; FANOUT_DURATION=${FANOUT_DURATION:-10}
 IS_ROOMS=${IS_ROOMS:-100}; IS_EVENTS=${IS_EVENTS:-20}; JOINERS=${JOINERS:-200}; SCALING=${SCALING:-0}
+MEDIA_WORKERS=${MEDIA_WORKERS:-4}; MEDIA_SIZE=${MEDIA_SIZE:-1048576}; MEDIA_DURATION=${MEDIA_DURATION:-10}
 
 log() { echo "[run-all $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg)] $*" | tee -a "$out/run-all.log"; }
 remaining() { echo $((deadline - SECONDS)); }
@@ -117,6 +118,7 @@ run_engine() {
   scenario "$engine" join-storm join-storm --joiners "$JOINERS" --concurrency 50
   scenario "$engine" initial-sync initial-sync --rooms "$IS_ROOMS" --events "$IS_EVENTS"
   scenario "$engine" fanout fanout --syncers "$FANOUT_SYNCERS" --rate "$FANOUT_RATE" --duration "$FANOUT_DURATION"
+  scenario "$engine" media media --workers "$MEDIA_WORKERS" --size "$MEDIA_SIZE" --duration "$MEDIA_DURATION" --thumbnail-sizes 20
   if [ "$SCALING" = 1 ]; then
     for s in 1 4 16 64; do
       scenario "$engine" "send-scaling-$s" send --senders "$s" --rooms 1 --duration 5

@@ -10,7 +10,9 @@ using Myelin.Storage.Media;
 using Myelin.Storage.Memberships;
 using Myelin.Storage.Migrations;
 using Myelin.Storage.Notifications;
+using Myelin.Storage.Push;
 using Myelin.Storage.Receipts;
+using Myelin.Storage.Search;
 using Myelin.Storage.Rooms;
 using Myelin.Storage.State;
 using Myelin.Storage.Streams;
@@ -55,10 +57,18 @@ public sealed class MyelinDatabase : IAsyncDisposable
         ToDevice = new ToDeviceStore(engine);
         Notifications = new NotificationStore(engine);
         ServerKeys = new ServerKeyStore(engine);
+        FederationTransactions = new FederationTransactionStore(engine);
         E2eeKeys = new E2eeKeyStore(engine);
         ToDeviceTransactions = new ToDeviceTransactionStore(engine);
         RoomKeyBackups = new RoomKeyBackupStore(engine);
+        RemoteDeviceLists = new RemoteDeviceListStore(engine);
+        DeviceListOutbound = new DeviceListOutboundStore(engine);
+        InboundToDevice = new InboundToDeviceStore(engine);
         Media = new MediaStore(engine);
+        Pushers = new PusherStore(engine);
+        Search = new SearchStore(engine);
+        FederationOutbox = new FederationOutboxStore(engine);
+        RemoteMedia = new RemoteMediaStore(engine);
     }
 
     public DatabaseEngineKind Engine => _engine.Dialect.Kind;
@@ -95,10 +105,18 @@ public sealed class MyelinDatabase : IAsyncDisposable
     public IToDeviceStore ToDevice { get; }
     public INotificationStore Notifications { get; }
     public IServerKeyStore ServerKeys { get; }
+    public IFederationTransactionStore FederationTransactions { get; }
     public IE2eeKeyStore E2eeKeys { get; }
     public IToDeviceTransactionStore ToDeviceTransactions { get; }
     public IRoomKeyBackupStore RoomKeyBackups { get; }
+    public IRemoteDeviceListStore RemoteDeviceLists { get; }
+    public IDeviceListOutboundStore DeviceListOutbound { get; }
+    public IInboundToDeviceStore InboundToDevice { get; }
     public IMediaStore Media { get; }
+    public IPusherStore Pushers { get; }
+    public ISearchStore Search { get; }
+    public IFederationOutboxStore FederationOutbox { get; }
+    public IRemoteMediaStore RemoteMedia { get; }
 
     /// <summary>
     /// Opens (creating if needed) the configured database and applies pending migrations.

@@ -14,6 +14,7 @@ public static class LoadCli
         root.Subcommands.Add(InitialSync());
         root.Subcommands.Add(RjBench());
         root.Subcommands.Add(JoinStorm());
+        root.Subcommands.Add(Media());
         return root;
     }
 
@@ -116,5 +117,16 @@ public static class LoadCli
             [joiners, concurrency],
             p => [("--joiners", p.GetValue(joiners), 1, 100_000), ("--concurrency", p.GetValue(concurrency), 1, 10_000)],
             (p, _) => new JoinStormScenario(p.GetValue(joiners), p.GetValue(concurrency)));
+    }
+
+    private static Command Media()
+    {
+        var workers = IntOption("--workers", "Concurrent uploaders, then downloaders (each its own user).", 8);
+        var size = IntOption("--size", "Bytes per uploaded file.", 1024 * 1024);
+        var thumbnails = IntOption("--thumbnail-sizes", "Distinct thumbnail sizes requested (each cold, then warm).", 20);
+        return Scenario("media", "W workers upload S-byte files, then download them, for --duration each: MiB/s and latency; then thumbnail latency cold and cached.",
+            [workers, size, thumbnails],
+            p => [("--workers", p.GetValue(workers), 1, 1_000), ("--size", p.GetValue(size), 1, 1024 * 1024 * 1024), ("--thumbnail-sizes", p.GetValue(thumbnails), 1, 400)],
+            (p, _) => new MediaScenario(p.GetValue(workers), p.GetValue(size), p.GetValue(thumbnails)));
     }
 }

@@ -141,19 +141,45 @@ public sealed class MatrixClient(HttpClient http, RequestBudget budget)
     /// <summary>The response to one request: its status and body.</summary>
     public readonly record struct RawResponse(int Status, byte[] Body);
 
+    /// <summary>POST /_matrix/media/v3/upload: returns the <c>mxc://</c> URI.</summary>
+    public async Task<string> UploadMediaAsync(LoadUser user, byte[] content, string contentType, CancellationToken ct)
+    {
+        const string endpoint = "POST /_matrix/media/v3/upload";
+        var body = new ByteArrayContent(content);
+        body.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        var response = Parse(await SendContentAsync(HttpMethod.Post, "_matrix/media/v3/upload", body, user.AccessToken, endpoint, ct), endpoint);
+        return response.GetProperty("content_uri").GetString()!;
+    }
+
+    /// <summary>GET /_matrix/client/v1/media/download (or /thumbnail with <paramref name="thumbnailQuery"/>) of an <c>mxc://</c> URI: the bytes.</summary>
+    public async Task<byte[]> DownloadMediaAsync(LoadUser user, string mxcUri, string? thumbnailQuery, CancellationToken ct)
+    {
+        string serverAndId = mxcUri["mxc://".Length..];
+        string endpoint = thumbnailQuery is null ? "GET /_matrix/client/v1/media/download" : "GET /_matrix/client/v1/media/thumbnail";
+        string path = thumbnailQuery is null ? $"_matrix/client/v1/media/download/{serverAndId}" : $"_matrix/client/v1/media/thumbnail/{serverAndId}?{thumbnailQuery}";
+        return (await SendContentAsync(HttpMethod.Get, path, null, user.AccessToken, endpoint, ct)).Body;
+    }
+
     /// <summary>Sends one request; non-2xx answers (other than <paramref name="allowStatus"/>) become <see cref="MatrixRequestException"/>.</summary>
-    public async Task<RawResponse> SendAsync(HttpMethod method, string relativePath, JsonNode? body, string? accessToken, string endpoint, CancellationToken ct, int allowStatus = 0)
+    public Task<RawResponse> SendAsync(HttpMethod method, string relativePath, JsonNode? body, string? accessToken, string endpoint, CancellationToken ct, int allowStatus = 0)
+    {
+        ByteArrayContent? content = null;
+        if (body is not null)
+        {
+            content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString()));
+            content.Headers.ContentType = JsonContentType;
+        }
+        return SendContentAsync(method, relativePath, content, accessToken, endpoint, ct, allowStatus);
+    }
+
+    private async Task<RawResponse> SendContentAsync(HttpMethod method, string relativePath, HttpContent? content, string? accessToken, string endpoint,
+        CancellationToken ct, int allowStatus = 0)
     {
         budget.Take();
-        using var request = new HttpRequestMessage(method, relativePath);
+        using var request = new HttpRequestMessage(method, relativePath) { Content = content };
         if (accessToken is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
-        }
-        if (body is not null)
-        {
-            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString()));
-            request.Content.Headers.ContentType = JsonContentType;
         }
         byte[] bytes;
         int status;

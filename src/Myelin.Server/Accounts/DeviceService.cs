@@ -1,5 +1,6 @@
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Authentication;
+using Myelin.Server.E2ee;
 using Myelin.Server.Http;
 using Myelin.Storage;
 using Myelin.Storage.Devices;
@@ -14,11 +15,13 @@ public sealed class DeviceService
 
     private readonly MyelinDatabase _database;
     private readonly AccessTokenAuthenticator _authenticator;
+    private readonly E2eeKeyService _keys;
 
-    public DeviceService(MyelinDatabase database, AccessTokenAuthenticator authenticator)
+    public DeviceService(MyelinDatabase database, AccessTokenAuthenticator authenticator, E2eeKeyService keys)
     {
         _database = database;
         _authenticator = authenticator;
+        _keys = keys;
     }
 
     public Task<IReadOnlyList<Device>> ListAsync(UserId userId, CancellationToken cancellationToken = default) =>
@@ -39,6 +42,8 @@ public sealed class DeviceService
         {
             throw MatrixException.NotFound("Unknown device.");
         }
+        // The store recorded a device-list change (the display name is part of /keys/query): wake those who follow it.
+        await _keys.NotifyDeviceListChangeAsync(userId, cancellationToken);
     }
 
     /// <summary>Deletes devices (unknown ones are ignored) with their tokens, and forgets cached tokens.</summary>
@@ -49,10 +54,15 @@ public sealed class DeviceService
         {
             return;
         }
-        await _database.Devices.DeleteAsync(userId, deviceIds, cancellationToken);
+        int deleted = await _database.Devices.DeleteAsync(userId, deviceIds, cancellationToken);
         foreach (var device in deviceIds)
         {
             _authenticator.EvictUser(userId, device);
+        }
+        if (deleted > 0)
+        {
+            // Others must learn now (device_lists.changed) that the device is gone, or they keep sending it room keys.
+            await _keys.NotifyDeviceListChangeAsync(userId, cancellationToken);
         }
     }
 }

@@ -1,6 +1,7 @@
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Authentication;
 using Myelin.Server.Configuration;
+using Myelin.Server.E2ee;
 using Myelin.Server.Http;
 using Myelin.Storage;
 using Myelin.Storage.Accounts;
@@ -24,9 +25,12 @@ public sealed class LoginService
     private readonly PasswordHasher _hasher;
     private readonly AccessTokenAuthenticator _authenticator;
     private readonly TimeProvider _time;
+    private readonly E2eeKeyService _keys;
 
-    public LoginService(MyelinDatabase database, MyelinConfig config, PasswordHasher hasher, AccessTokenAuthenticator authenticator, TimeProvider time)
+    public LoginService(MyelinDatabase database, MyelinConfig config, PasswordHasher hasher, AccessTokenAuthenticator authenticator, TimeProvider time,
+        E2eeKeyService keys)
     {
+        _keys = keys;
         _database = database;
         _config = config;
         _hasher = hasher;
@@ -171,8 +175,13 @@ public sealed class LoginService
         ArgumentNullException.ThrowIfNull(requester);
         if (requester.DeviceId is { } device)
         {
-            await _database.Devices.DeleteAsync(requester.UserId, [device], cancellationToken);
+            bool deleted = await _database.Devices.DeleteAsync(requester.UserId, [device], cancellationToken) > 0;
             _authenticator.EvictUser(requester.UserId, device);
+            if (deleted)
+            {
+                // The device's keys went with it: users sharing a room must re-query (device_lists.changed) now.
+                await _keys.NotifyDeviceListChangeAsync(requester.UserId, cancellationToken);
+            }
         }
         else
         {
@@ -191,5 +200,9 @@ public sealed class LoginService
         }
         await _database.AccessTokens.DeleteAllForUserAsync(userId, cancellationToken: cancellationToken);
         _authenticator.EvictUser(userId);
+        if (devices.Count > 0)
+        {
+            await _keys.NotifyDeviceListChangeAsync(userId, cancellationToken);
+        }
     }
 }

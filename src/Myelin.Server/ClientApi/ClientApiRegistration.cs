@@ -13,8 +13,10 @@ using Myelin.Server.ClientApi.Keys;
 using Myelin.Server.ClientApi.Media;
 using Myelin.Server.ClientApi.Presence;
 using Myelin.Server.ClientApi.Profiles;
+using Myelin.Server.ClientApi.Push;
 using Myelin.Server.ClientApi.PushRules;
 using Myelin.Server.ClientApi.Receipts;
+using Myelin.Server.ClientApi.Search;
 using Myelin.Server.ClientApi.Rooms;
 using Myelin.Server.ClientApi.Spaces;
 using Myelin.Server.ClientApi.Sync;
@@ -29,7 +31,9 @@ using Myelin.Server.Ephemeral;
 using Myelin.Server.Events;
 using Myelin.Server.Media;
 using Myelin.Server.Profiles;
+using Myelin.Server.Push;
 using Myelin.Server.Rooms;
+using Myelin.Server.Search;
 using Myelin.Server.Streams;
 using Myelin.Server.Sync;
 using Myelin.Server.Timeline;
@@ -58,6 +62,8 @@ public static class ClientApiRegistration
         services.AddSpaces();
         services.AddE2ee();
         services.AddMedia();
+        services.AddPush();
+        services.AddSearch();
         return services;
     }
 
@@ -102,6 +108,9 @@ public static class ClientApiRegistration
         app.MapToDeviceApi();
         app.MapMediaApi();
         app.MapMediaAdminApi();
+        app.MapPusherApi();
+        app.MapNotificationApi();
+        app.MapSearchApi();
         return app;
     }
 }

@@ -135,6 +135,12 @@ public static class ConfigLoader
         bool allowGuestAccess = root.Bool("allow_guest_access", false);
         string mediaStorePath = ResolvePath(root.StringOr("media_store_path", "media_store"));
         bool legacyMediaEnabled = root.Bool("legacy_media_enabled", true);
+        long remoteMediaCacheMaxBytes = root.Size("remote_media_cache_max_bytes", 1024L * 1024 * 1024);
+        var remoteMediaCacheTtl = root.Duration("remote_media_cache_ttl", TimeSpan.FromDays(30));
+        if (remoteMediaCacheTtl <= TimeSpan.Zero)
+        {
+            root.Error("remote_media_cache_ttl", "must be positive");
+        }
         if (root.Bool("url_preview_enabled", false))
         {
             root.Error("url_preview_enabled", "URL previews are not supported by Myelin; remove the key or set it to false");
@@ -154,6 +160,8 @@ public static class ConfigLoader
             UserLifetime = root.Duration("turn_user_lifetime", TimeSpan.FromHours(1)),
             AllowGuests = root.Bool("turn_allow_guests", true),
         };
+
+        var push = ReadPush(root);
 
         if (publicBaseUrl is null || database is null || serverNameText is null)
         {
@@ -179,6 +187,8 @@ public static class ConfigLoader
             MaxRequestBodySize = maxRequestBody,
             MediaStorePath = mediaStorePath,
             LegacyMediaEnabled = legacyMediaEnabled,
+            RemoteMediaCacheMaxBytes = remoteMediaCacheMaxBytes,
+            RemoteMediaCacheTtl = remoteMediaCacheTtl,
             AppServiceConfigFiles = appServiceConfigFiles,
             TrustedKeyServers = trustedKeyServers,
             FederationCustomCaList = federationCustomCaList,
@@ -192,6 +202,28 @@ public static class ConfigLoader
             ShutdownTimeout = shutdownTimeout,
             Support = support,
             Turn = turn,
+            Push = push,
+        };
+    }
+
+    /// <summary><c>push: {enabled, include_content, initial_backoff, max_backoff, give_up_after, request_timeout, notification_retention}</c>.</summary>
+    private static PushConfig ReadPush(YamlSection root)
+    {
+        var section = root.Section("push");
+        if (section is null)
+        {
+            return new PushConfig();
+        }
+        var defaults = new PushConfig();
+        return new PushConfig
+        {
+            Enabled = section.Bool("enabled", defaults.Enabled),
+            IncludeContent = section.Bool("include_content", defaults.IncludeContent),
+            InitialBackoff = section.Duration("initial_backoff", defaults.InitialBackoff),
+            MaxBackoff = section.Duration("max_backoff", defaults.MaxBackoff),
+            GiveUpAfter = section.Duration("give_up_after", defaults.GiveUpAfter),
+            RequestTimeout = section.Duration("request_timeout", defaults.RequestTimeout),
+            NotificationRetention = section.Duration("notification_retention", defaults.NotificationRetention),
         };
     }
 
@@ -411,6 +443,7 @@ public static class ConfigLoader
             Message = ReadBucket(section, "rc_message", defaults.Message),
             Login = ReadBucket(section, "rc_login", defaults.Login),
             Registration = ReadBucket(section, "rc_registration", defaults.Registration),
+            MediaCreate = ReadBucket(section, "rc_media_create", defaults.MediaCreate),
         };
     }
 

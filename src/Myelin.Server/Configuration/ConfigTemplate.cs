@@ -124,6 +124,11 @@ public static class ConfigTemplate
         # Largest media upload. Sizes: bytes, or with K, M, G suffixes (powers of 1024). Default: 50M
         max_upload_size: 50M
 
+        # Media fetched from other servers is cached: at most this many bytes in total (least recently used
+        # dropped first), and an item unused for remote_media_cache_ttl is dropped. Defaults: 1G, 30d
+        remote_media_cache_max_bytes: 1G
+        remote_media_cache_ttl: 30d
+
         # Largest request body for every other endpoint; larger requests get 413 M_TOO_LARGE. Default: 10M
         max_request_body_size: 10M
 
@@ -157,6 +162,9 @@ public static class ConfigTemplate
           rc_registration:        # registrations, per address
             per_second: 0.17
             burst_count: 3
+          rc_media_create:        # media uploads (and async upload slots), per user
+            per_second: 10
+            burst_count: 50
 
         ## Federation ##
 
@@ -189,6 +197,22 @@ public static class ConfigTemplate
         presence:
           # Track and share online/offline status. Default: true
           enabled: true
+
+        ## Push ##
+
+        # Delivery of notifications to push gateways (see docs/push.md). Gateways on private addresses need an
+        # ip_range_whitelist entry.
+        # push:
+        #   enabled: true
+        #   # Send message content, sender display name and room name to the gateway. Default: true
+        #   include_content: true
+        #   # Retry a failed gateway after this, doubling up to max_backoff; drop after give_up_after.
+        #   initial_backoff: 1s
+        #   max_backoff: 1h
+        #   give_up_after: 1d
+        #   request_timeout: 15s
+        #   # How long GET /notifications keeps its history. Default: 30d
+        #   notification_retention: 30d
 
         ## VoIP ##
 

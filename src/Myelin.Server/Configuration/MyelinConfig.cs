@@ -42,6 +42,9 @@ public sealed record MyelinConfig
     /// <summary>TURN servers for VoIP (<c>turn_*</c> keys); the default has none.</summary>
     public TurnConfig Turn { get; init; } = new();
 
+    /// <summary>Delivery to push gateways and the notification history (<c>push:</c>).</summary>
+    public PushConfig Push { get; init; } = new();
+
     /// <summary>Largest media upload in bytes.</summary>
     public long MaxUploadSize { get; init; } = 50L * 1024 * 1024;
 
@@ -52,6 +55,12 @@ public sealed record MyelinConfig
 
     /// <summary>Serve the deprecated unauthenticated <c>/_matrix/media/v3/download|thumbnail</c> endpoints (spec: "freeze").</summary>
     public bool LegacyMediaEnabled { get; init; } = true;
+
+    /// <summary>Largest total size of other servers' media (originals and thumbnails) kept in the cache.</summary>
+    public long RemoteMediaCacheMaxBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>Cached remote media not accessed for this long is dropped (refetched on the next request).</summary>
+    public TimeSpan RemoteMediaCacheTtl { get; init; } = TimeSpan.FromDays(30);
 
     public IReadOnlyList<string> AppServiceConfigFiles { get; init; } = [];
 

@@ -10,4 +10,7 @@ public sealed record RateLimitingConfig
     public RateLimitConfig Message { get; init; } = new(0.2, 10);
     public RateLimitConfig Login { get; init; } = new(0.17, 3);
     public RateLimitConfig Registration { get; init; } = new(0.17, 3);
+
+    /// <summary>Synapse's <c>rc_media_create</c>: media uploads and <c>/media/v1/create</c>, per user.</summary>
+    public RateLimitConfig MediaCreate { get; init; } = new(10, 50);
 }

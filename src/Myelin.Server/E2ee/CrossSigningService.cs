@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Myelin.Protocol.Crypto;
 using Myelin.Protocol.Identifiers;
+using Myelin.Server.Configuration;
+using Myelin.Server.E2ee.Federation;
 using Myelin.Server.Http;
 using Myelin.Storage;
 
@@ -10,7 +12,8 @@ namespace Myelin.Server.E2ee;
 /// <summary>
 /// Cross-signing keys and signatures. spec: client-server "Cross-signing", openapi cross_signing.yaml.
 /// </summary>
-public sealed class CrossSigningService(MyelinDatabase database, E2eeKeyService keys)
+public sealed class CrossSigningService(MyelinDatabase database, E2eeKeyService keys, MyelinConfig config, RemoteDeviceLists remoteLists,
+    RemoteDeviceKeys remoteKeys)
 {
     private const string InvalidSignature = "M_INVALID_SIGNATURE";
 
@@ -168,7 +171,9 @@ public sealed class CrossSigningService(MyelinDatabase database, E2eeKeyService 
             throw MatrixException.NotFound($"'{keyId}' is neither a device with keys nor the master key.");
         }
         // Another user's master key, signed by the signer's user-signing key.
-        var theirs = await database.E2eeKeys.GetCrossSigningKeysAsync(target, cancellationToken);
+        var theirs = target.Server == config.ServerName
+            ? await database.E2eeKeys.GetCrossSigningKeysAsync(target, cancellationToken)
+            : await RemoteCrossSigningKeysAsync(target, cancellationToken);
         if (!theirs.TryGetValue(CrossSigningKeyTypes.Master, out string? theirMaster) || PublicKey(JsonNode.Parse(theirMaster)!.AsObject(), "master").KeyId.Version != keyId)
         {
             throw MatrixException.NotFound($"'{keyId}' is not {target}'s master key.");
@@ -178,6 +183,23 @@ public sealed class CrossSigningService(MyelinDatabase database, E2eeKeyService 
         string signature = signed["signatures"]![signer.Value]![userSigning.KeyId.Value]!.GetValue<string>();
         await database.E2eeKeys.AddUserSignatureAsync(signer, userSigning.KeyId.Value, target, keyId, signature, cancellationToken);
         return false;
+    }
+
+    /// <summary>A remote user's public cross-signing keys: from the device-list cache when current, else asked of their server.</summary>
+    private async Task<IReadOnlyDictionary<string, string>> RemoteCrossSigningKeysAsync(UserId target, CancellationToken cancellationToken)
+    {
+        if (await remoteLists.IsCurrentAsync(target, cancellationToken))
+        {
+            return await database.RemoteDeviceLists.GetCrossSigningKeysAsync(target, cancellationToken);
+        }
+        var result = new KeyQueryResult();
+        await remoteKeys.QueryAsync(new Dictionary<UserId, HashSet<string>?> { [target] = null }, TimeSpan.FromSeconds(10), result, cancellationToken);
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (result.MasterKeys[target.Value] is JsonObject master)
+        {
+            keys[CrossSigningKeyTypes.Master] = master.ToJsonString();
+        }
+        return keys;
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ using Myelin.Protocol.Crypto;
 using Myelin.Protocol.Events;
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Configuration;
+using Myelin.Server.E2ee.Federation;
 using Myelin.Server.Http;
 using Myelin.Server.Streams;
 using Myelin.Storage;
@@ -17,7 +18,8 @@ namespace Myelin.Server.E2ee;
 /// Key distribution for local devices: uploading identity, one-time and fallback keys, querying and claiming them,
 /// and the device-list changes clients track. spec: client-server "End-to-End Encryption" / "Key management API".
 /// </summary>
-public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config, Notifier notifier, TimeProvider time)
+public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config, Notifier notifier, TimeProvider time, RemoteDeviceKeys remoteKeys,
+    DeviceListAnnouncer announcer)
 {
     /// <summary>Validates and stores the keys of the requester's device; returns the device's one-time key counts.</summary>
     public async Task<IReadOnlyDictionary<string, int>> UploadAsync(UserId user, DeviceId device, JsonObject body, CancellationToken cancellationToken)
@@ -64,8 +66,33 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
         return await database.E2eeKeys.CountOneTimeKeysAsync(user, device, cancellationToken);
     }
 
-    /// <summary>POST /keys/query: device and cross-signing keys of the requested users.</summary>
+    /// <summary>
+    /// POST /keys/query: device and cross-signing keys of the requested users, local ones from the database, remote
+    /// ones from the device-list cache or their servers (unreachable servers are listed under <c>failures</c>).
+    /// </summary>
     public async Task<JsonObject> QueryAsync(UserId requester, JsonObject body, CancellationToken cancellationToken)
+    {
+        var wanted = ReadQuery(body);
+        var timeout = ReadTimeout(body);
+        var result = new KeyQueryResult();
+        await AddLocalKeysAsync(requester, wanted.Where(w => w.Key.Server == config.ServerName).ToDictionary(), result, cancellationToken);
+        var remote = wanted.Where(w => w.Key.Server != config.ServerName).ToDictionary();
+        if (remote.Count > 0)
+        {
+            await remoteKeys.QueryAsync(remote, timeout, result, cancellationToken);
+            foreach (var (user, masterKey) in result.MasterKeys.Where(m => remote.ContainsKey(UserId.Parse(m.Key))).ToList())
+            {
+                await AddRequesterSignaturesAsync(requester, UserId.Parse(user), masterKey!.AsObject(), cancellationToken);
+            }
+        }
+        return result.ToClientJson();
+    }
+
+    /// <summary>
+    /// The <c>device_keys</c> of a key query body: user → the device IDs wanted, or null for all devices
+    /// ("An empty list indicates all devices for the corresponding user").
+    /// </summary>
+    public static Dictionary<UserId, HashSet<string>?> ReadQuery(JsonObject body)
     {
         if (body["device_keys"] is not JsonObject requested)
         {
@@ -82,24 +109,21 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
             {
                 throw MatrixException.BadJson($"'device_keys.{userText}' must be an array of device IDs.");
             }
-            // spec: "An empty list indicates all devices for the corresponding user."
             wanted[user] = devices.Count == 0 ? null : devices.Select(d => d!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
         }
+        return wanted;
+    }
 
-        var deviceKeys = new JsonObject();
-        var failures = new JsonObject();
-        var masterKeys = new JsonObject();
-        var selfSigningKeys = new JsonObject();
-        var userSigningKeys = new JsonObject();
-        var local = wanted.Keys.Where(u => u.Server == config.ServerName).ToList();
-        foreach (var remote in wanted.Keys.Where(u => u.Server != config.ServerName).Select(u => u.Server.Value).Distinct(StringComparer.Ordinal))
-        {
-            // Federated key queries are not implemented yet: the server is reported unreachable.
-            failures[remote] = new JsonObject { ["status"] = 503, ["message"] = "Federation is not available." };
-        }
+    /// <summary>
+    /// Adds the keys of local users to <paramref name="result"/>. <paramref name="requester"/> is the local user asking
+    /// (who also sees their own user-signing key and their signatures of others' master keys), null for a remote server.
+    /// </summary>
+    public async Task AddLocalKeysAsync(UserId? requester, IReadOnlyDictionary<UserId, HashSet<string>?> wanted, KeyQueryResult result, CancellationToken cancellationToken)
+    {
+        var local = wanted.Keys.ToList();
         foreach (var user in local)
         {
-            deviceKeys[user.Value] = new JsonObject();
+            result.DeviceKeys[user.Value] = new JsonObject();
         }
         foreach (var record in await database.E2eeKeys.GetDevicesWithKeysAsync(local, cancellationToken))
         {
@@ -108,15 +132,7 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
             {
                 continue;
             }
-            var keys = JsonNode.Parse(record.KeyJson)!.AsObject();
-            var unsigned = keys["unsigned"] as JsonObject ?? new JsonObject();
-            keys.Remove("unsigned");
-            if (record.DisplayName is not null)
-            {
-                unsigned["device_display_name"] = record.DisplayName;
-            }
-            keys["unsigned"] = unsigned;
-            deviceKeys[record.UserId.Value]!.AsObject()[record.DeviceId.Value] = keys;
+            result.DeviceKeys[record.UserId.Value]!.AsObject()[record.DeviceId.Value] = WithDisplayName(record.KeyJson, record.DisplayName);
         }
         foreach (var user in local)
         {
@@ -124,52 +140,101 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
             if (crossSigning.TryGetValue(CrossSigningKeyTypes.Master, out string? master))
             {
                 var masterKey = JsonNode.Parse(master)!.AsObject();
-                if (user != requester && masterKey["keys"] is JsonObject { Count: 1 } masterKeyIds)
+                if (requester is { } asking)
                 {
-                    // spec: the requester sees the signatures they made with their user-signing key.
-                    string publicKey = masterKeyIds.First().Key[(masterKeyIds.First().Key.IndexOf(':', StringComparison.Ordinal) + 1)..];
-                    var mine = await database.E2eeKeys.GetUserSignaturesAsync(requester, user, publicKey, cancellationToken);
-                    if (mine.Count > 0)
-                    {
-                        var signatures = masterKey["signatures"] as JsonObject ?? (JsonObject)(masterKey["signatures"] = new JsonObject());
-                        var bySigner = signatures[requester.Value] as JsonObject ?? (JsonObject)(signatures[requester.Value] = new JsonObject());
-                        foreach (var (keyId, signature) in mine)
-                        {
-                            bySigner[keyId] = signature;
-                        }
-                    }
+                    await AddRequesterSignaturesAsync(asking, user, masterKey, cancellationToken);
                 }
-                masterKeys[user.Value] = masterKey;
+                result.MasterKeys[user.Value] = masterKey;
             }
             if (crossSigning.TryGetValue(CrossSigningKeyTypes.SelfSigning, out string? selfSigning))
             {
-                selfSigningKeys[user.Value] = JsonNode.Parse(selfSigning);
+                result.SelfSigningKeys[user.Value] = JsonNode.Parse(selfSigning);
             }
             // spec: user_signing_keys — "only the requesting user's own key is returned".
             if (user == requester && crossSigning.TryGetValue(CrossSigningKeyTypes.UserSigning, out string? userSigning))
             {
-                userSigningKeys[user.Value] = JsonNode.Parse(userSigning);
+                result.UserSigningKeys[user.Value] = JsonNode.Parse(userSigning);
             }
         }
-        return new JsonObject
-        {
-            ["failures"] = failures,
-            ["device_keys"] = deviceKeys,
-            ["master_keys"] = masterKeys,
-            ["self_signing_keys"] = selfSigningKeys,
-            ["user_signing_keys"] = userSigningKeys,
-        };
     }
 
-    /// <summary>POST /keys/claim: one key per requested device, one-time keys first, then the fallback key.</summary>
+    /// <summary>A stored device key object with the device's display name under <c>unsigned.device_display_name</c>.</summary>
+    public static JsonObject WithDisplayName(string keyJson, string? displayName)
+    {
+        var keys = JsonNode.Parse(keyJson)!.AsObject();
+        var unsigned = keys["unsigned"] as JsonObject ?? new JsonObject();
+        keys.Remove("unsigned");
+        if (displayName is not null)
+        {
+            unsigned["device_display_name"] = displayName;
+        }
+        keys["unsigned"] = unsigned;
+        return keys;
+    }
+
+    /// <summary>spec: the requester sees the signatures they made of <paramref name="user"/>'s master key with their user-signing key.</summary>
+    private async Task AddRequesterSignaturesAsync(UserId requester, UserId user, JsonObject masterKey, CancellationToken cancellationToken)
+    {
+        if (user == requester || masterKey["keys"] is not JsonObject { Count: 1 } masterKeyIds)
+        {
+            return;
+        }
+        string publicKey = masterKeyIds.First().Key[(masterKeyIds.First().Key.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        var mine = await database.E2eeKeys.GetUserSignaturesAsync(requester, user, publicKey, cancellationToken);
+        if (mine.Count > 0)
+        {
+            var signatures = masterKey["signatures"] as JsonObject ?? (JsonObject)(masterKey["signatures"] = new JsonObject());
+            var bySigner = signatures[requester.Value] as JsonObject ?? (JsonObject)(signatures[requester.Value] = new JsonObject());
+            foreach (var (keyId, signature) in mine)
+            {
+                bySigner[keyId] = signature;
+            }
+        }
+    }
+
+    /// <summary>
+    /// POST /keys/claim: one key per requested device, one-time keys first, then the fallback key; remote users'
+    /// keys are claimed from their servers (unreachable ones listed under <c>failures</c>).
+    /// </summary>
     public async Task<JsonObject> ClaimAsync(JsonObject body, CancellationToken cancellationToken)
+    {
+        var requested = ReadClaims(body);
+        var timeout = ReadTimeout(body);
+        var claims = new List<KeyClaim>();
+        var remote = new Dictionary<UserId, Dictionary<string, string>>();
+        foreach (var (user, devices) in requested)
+        {
+            if (user.Server != config.ServerName)
+            {
+                remote[user] = devices;
+                continue;
+            }
+            foreach (var (deviceText, algorithm) in devices)
+            {
+                // spec: unknown users or devices are "missing from the one_time_keys result".
+                if (DeviceId.TryParse(deviceText, out var device))
+                {
+                    claims.Add(new KeyClaim(user, device, algorithm));
+                }
+            }
+        }
+        var result = await ClaimLocalAsync(claims, cancellationToken);
+        var failures = new JsonObject();
+        if (remote.Count > 0)
+        {
+            await remoteKeys.ClaimAsync(remote, timeout, result, failures, cancellationToken);
+        }
+        return new JsonObject { ["failures"] = failures, ["one_time_keys"] = result };
+    }
+
+    /// <summary>The <c>one_time_keys</c> of a claim body: user → device ID → algorithm.</summary>
+    public static Dictionary<UserId, Dictionary<string, string>> ReadClaims(JsonObject body)
     {
         if (body["one_time_keys"] is not JsonObject requested)
         {
             throw body.ContainsKey("one_time_keys") ? MatrixException.BadJson("'one_time_keys' must be an object.") : MatrixException.MissingParam("'one_time_keys' is required.");
         }
-        var claims = new List<KeyClaim>();
-        var failures = new JsonObject();
+        var result = new Dictionary<UserId, Dictionary<string, string>>();
         foreach (var (userText, devicesNode) in requested)
         {
             if (!UserId.TryParse(userText, out var user))
@@ -180,23 +245,23 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
             {
                 throw MatrixException.BadJson($"'one_time_keys.{userText}' must be an object of device ID to algorithm.");
             }
+            var byDevice = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (deviceText, algorithmNode) in devices)
             {
                 if (algorithmNode?.GetValueKind() != JsonValueKind.String)
                 {
                     throw MatrixException.BadJson($"'one_time_keys.{userText}.{deviceText}' must be an algorithm name.");
                 }
-                if (user.Server != config.ServerName)
-                {
-                    failures[user.Server.Value] = new JsonObject { ["status"] = 503, ["message"] = "Federation is not available." };
-                }
-                else if (DeviceId.TryParse(deviceText, out var device))
-                {
-                    // spec: unknown users or devices are "missing from the one_time_keys result".
-                    claims.Add(new KeyClaim(user, device, algorithmNode.GetValue<string>()));
-                }
+                byDevice[deviceText] = algorithmNode.GetValue<string>();
             }
+            result[user] = byDevice;
         }
+        return result;
+    }
+
+    /// <summary>Claims keys of local devices; returns the <c>one_time_keys</c> object (user → device → key ID → key).</summary>
+    public async Task<JsonObject> ClaimLocalAsync(IReadOnlyList<KeyClaim> claims, CancellationToken cancellationToken)
+    {
         var result = new JsonObject();
         foreach (var key in claims.Count == 0 ? [] : await database.E2eeKeys.ClaimAsync(claims, cancellationToken))
         {
@@ -208,8 +273,16 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
                 notifier.NotifyUser(key.UserId);
             }
         }
-        return new JsonObject { ["failures"] = failures, ["one_time_keys"] = result };
+        return result;
     }
+
+    /// <summary>spec: <c>timeout</c> — "The time (in milliseconds) to wait when downloading keys from remote servers", 10 s by default.</summary>
+    private static TimeSpan ReadTimeout(JsonObject body) => body["timeout"] switch
+    {
+        null => TimeSpan.FromSeconds(10),
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out long ms) && ms >= 0 => TimeSpan.FromMilliseconds(Math.Min(ms, 60_000)),
+        _ => throw MatrixException.BadJson("'timeout' must be a non-negative integer (milliseconds)."),
+    };
 
     /// <summary>
     /// GET /keys/changes: users sharing a room with the requester whose device lists changed between the tokens (and users
@@ -273,6 +346,8 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
     /// <summary>Wakes the /sync of the user and of everyone sharing a room with them (their device_lists.changed).</summary>
     public async Task NotifyDeviceListChangeAsync(UserId user, CancellationToken cancellationToken)
     {
+        // Other servers sharing a room with the user learn of it through m.device_list_update.
+        announcer.Wake();
         notifier.NotifyUser(user);
         foreach (var room in await database.Memberships.GetRoomsForUserAsync(user, Membership.Join, cancellationToken))
         {

@@ -52,7 +52,7 @@ public sealed class TypingTracker : IDisposable
         }
     }
 
-    /// <summary>Raised after a change, e.g. to send <c>m.typing</c> EDUs to other servers.</summary>
+    /// <summary>Raised after a change (also when a timeout ends typing), e.g. to send <c>m.typing</c> EDUs to other servers.</summary>
     public event Action<RoomId, UserId, bool>? Changed;
 
     public void SetTyping(RoomId room, UserId user, bool typing, TimeSpan timeout)
@@ -106,6 +106,7 @@ public sealed class TypingTracker : IDisposable
     {
         var now = _time.GetUtcNow();
         List<RoomId>? woken = null;
+        List<(RoomId, UserId)>? stopped = null;
         foreach (var (room, roomTyping) in _rooms)
         {
             bool expired = false;
@@ -114,6 +115,7 @@ public sealed class TypingTracker : IDisposable
                 if (until <= now)
                 {
                     roomTyping.Users.Remove(user);
+                    (stopped ??= []).Add((room, user));
                     expired = true;
                 }
             }
@@ -128,6 +130,14 @@ public sealed class TypingTracker : IDisposable
             foreach (var room in woken)
             {
                 _notifier.NotifyRoom(room);
+            }
+        }
+        if (stopped is not null && Changed is { } changed)
+        {
+            // A timeout ends typing like an explicit stop (other servers learn it from an m.typing EDU).
+            foreach (var (room, user) in stopped)
+            {
+                changed(room, user, false);
             }
         }
     }

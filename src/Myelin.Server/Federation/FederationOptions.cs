@@ -25,4 +25,25 @@ public sealed record FederationOptions
 
     /// <summary>Port of <c>/.well-known/matrix/server</c> lookups (443 per RFC 8615; tests change it).</summary>
     public int WellKnownPort { get; init; } = 443;
+
+    /// <summary>First wait after a failed transaction to a destination; doubled after each further failure.</summary>
+    public TimeSpan OutboundRetryInitial { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Longest wait between two attempts to reach a destination (the doubling stops here).</summary>
+    public TimeSpan OutboundRetryMax { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Catch-up: when more PDUs than this are queued for a destination (it was down for long), only the newest queued
+    /// PDU of each room is kept and the destination fetches the rest with <c>get_missing_events</c>. 0 disables it.
+    /// </summary>
+    public int OutboundCatchUpThreshold { get; init; } = 1000;
+
+    /// <summary>Most ephemeral EDUs (typing, receipts, presence) kept in memory per destination; the oldest are dropped.</summary>
+    public int OutboundEphemeralEduLimit { get; init; } = 1000;
+
+    /// <summary>
+    /// While one of our users keeps typing, <c>m.typing</c> is sent again this often, so other servers (which expire
+    /// remote typing after about a minute without news, as Synapse does) keep showing it.
+    /// </summary>
+    public TimeSpan OutboundTypingRenewal { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -6,6 +6,8 @@ using Myelin.Server.Federation.Authentication;
 using Myelin.Server.Federation.Client;
 using Myelin.Server.Federation.Discovery;
 using Myelin.Server.Federation.Keys;
+using Myelin.Server.Federation.Membership;
+using Myelin.Server.Federation.Sending;
 using Myelin.Server.ServerKeys;
 
 namespace Myelin.Server.Federation;
@@ -38,6 +40,15 @@ public static class FederationServiceCollectionExtensions
         services.AddSingleton<RemoteServerKeys>();
         services.AddSingleton<FederationAuthenticator>();
         services.AddSingleton<Events.IncomingPduChecks>();
+        services.AddSingleton<Events.FederationEventHandler>();
+        services.AddSingleton<Transactions.IncomingTransactions>();
+        services.AddSingleton<Acl.RoomServerAclCheck>();
+        services.AddSingleton<Events.FederationEventReader>();
+        services.AddSingleton<Queries.RemoteRoomQueries>();
+        services.AddSingleton<Backfill.RoomBackfiller>();
+        services.AddSingleton<Myelin.Server.Visibility.ServerEventVisibility>();
+        services.AddFederationMembership();
+        services.AddFederationSender();
         return services;
     }
 }

@@ -22,6 +22,15 @@ public static class FederationApiRegistration
         app.MapFederationVersionApi();
         var federation = app.MapAuthenticatedGroup();
         federation.MapFederationQueryApi();
+        federation.MapFederationUserKeysApi();
+        federation.MapFederationTransactionApi();
+        federation.MapFederationEventApi();
+        federation.MapFederationBackfillApi();
+        federation.MapFederationPublicRoomsApi();
+        federation.MapFederationTimestampToEventApi();
+        federation.MapFederationHierarchyApi();
+        federation.MapFederationMembershipApi();
+        federation.MapFederationMediaApi();
         return app;
     }
 

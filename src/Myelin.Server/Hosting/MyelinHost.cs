@@ -145,7 +145,8 @@ public sealed partial class MyelinHost : IAsyncDisposable
         });
 
         ConfigureLogging(builder.Logging, config, options);
-        ConfigureKestrel(builder.WebHost, config);
+        var tls = config.Listeners.Any(l => l.Tls) ? new TlsCertificateReloader(config, options.TlsReloadInterval) : null;
+        ConfigureKestrel(builder.WebHost, config, tls);
 
         var registry = options.MetricsRegistry ?? Prometheus.Metrics.NewCustomRegistry();
         builder.Services.AddSingleton<IHostLifetime, EmbeddedLifetime>();
@@ -166,6 +167,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         options.ConfigureServices?.Invoke(builder.Services);
 
         var app = builder.Build();
+        tls?.UseLogger(app.Services.GetRequiredService<ILogger<TlsCertificateReloader>>());
 
         // Order matters: the request log and CORS see every response, including errors; metrics record the
         // final status; the error middleware wraps everything that can throw.
@@ -211,9 +213,8 @@ public sealed partial class MyelinHost : IAsyncDisposable
         options.ConfigureLogging?.Invoke(logging);
     }
 
-    private static void ConfigureKestrel(IWebHostBuilder webHost, MyelinConfig config)
+    private static void ConfigureKestrel(IWebHostBuilder webHost, MyelinConfig config, TlsCertificateReloader? tls)
     {
-        X509Certificate2? certificate = config.Listeners.Any(l => l.Tls) ? LoadCertificate(config) : null;
         webHost.UseKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -224,9 +225,10 @@ public sealed partial class MyelinHost : IAsyncDisposable
                 {
                     kestrel.Listen(address, listener.Port, listen =>
                     {
-                        if (listener.Tls && certificate is not null)
+                        if (listener.Tls && tls is not null)
                         {
-                            listen.UseHttps(certificate);
+                            // A selector, not a fixed certificate: renewed files are served without a restart.
+                            listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => tls.Current);
                         }
                         // Tag each connection with its listener so ListenerMiddleware can apply its resources.
                         listen.Use(next => connection =>
@@ -238,19 +240,6 @@ public sealed partial class MyelinHost : IAsyncDisposable
                 }
             }
         });
-    }
-
-    private static X509Certificate2 LoadCertificate(MyelinConfig config)
-    {
-        try
-        {
-            return X509Certificate2.CreateFromPemFile(config.TlsCertificatePath!, config.TlsPrivateKeyPath);
-        }
-        catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException or ArgumentException)
-        {
-            throw new ConfigException(
-                $"Cannot load the TLS certificate {config.TlsCertificatePath} with key {config.TlsPrivateKeyPath}: {e.Message}", e);
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Myelin serving {ServerName} on {Url}")]

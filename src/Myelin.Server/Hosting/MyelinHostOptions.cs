@@ -20,6 +20,9 @@ public sealed record MyelinHostOptions
     /// <summary>Extra endpoints, mapped after the server's own.</summary>
     public Action<IEndpointRouteBuilder>? ConfigureEndpoints { get; init; }
 
+    /// <summary>How often, at most, TLS handshakes check whether the certificate files changed (tests shorten it).</summary>
+    public TimeSpan TlsReloadInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>
     /// Where metrics are registered. The CLI passes <see cref="Metrics.DefaultRegistry"/> (which also carries
     /// process and .NET runtime metrics); by default each host gets its own registry so tests stay independent.

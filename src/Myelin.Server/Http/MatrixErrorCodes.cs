@@ -41,6 +41,8 @@ public static class MatrixErrorCodes
     public const string TooLarge = "M_TOO_LARGE";
     public const string Unauthorized = "M_UNAUTHORIZED";
     public const string UnsupportedRoomVersion = "M_UNSUPPORTED_ROOM_VERSION";
+    public const string UnableToAuthoriseJoin = "M_UNABLE_TO_AUTHORISE_JOIN";
+    public const string UnableToGrantJoin = "M_UNABLE_TO_GRANT_JOIN";
     public const string UserDeactivated = "M_USER_DEACTIVATED";
     public const string UserInUse = "M_USER_IN_USE";
     public const string WeakPassword = "M_WEAK_PASSWORD";

@@ -11,4 +11,7 @@ public enum RateLimitAction
 
     /// <summary><c>rc_registration</c>: registrations, per address.</summary>
     Registration,
+
+    /// <summary><c>rc_media_create</c>: media uploads and async upload slots, per user.</summary>
+    MediaCreate,
 }

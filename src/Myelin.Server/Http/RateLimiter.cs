@@ -73,6 +73,7 @@ public sealed class RateLimiter
         RateLimitAction.Message => _config.Message,
         RateLimitAction.Login => _config.Login,
         RateLimitAction.Registration => _config.Registration,
+        RateLimitAction.MediaCreate => _config.MediaCreate,
         _ => throw new ArgumentOutOfRangeException(nameof(action)),
     };
 

@@ -9,7 +9,7 @@ namespace Myelin.Server.Media;
 
 /// <summary>
 /// The local content repository: uploads (direct and async), downloads, quarantine and deletion.
-/// spec: client-server "Content repository". Remote media is not fetched over federation yet (404).
+/// spec: client-server "Content repository". Other servers' media is <see cref="RemoteMediaCache"/>'s.
 /// </summary>
 public sealed class MediaService
 {
@@ -109,8 +109,8 @@ public sealed class MediaService
     {
         if (!IsLocal(serverName))
         {
-            // Federation media (GET /_matrix/federation/v1/media/download) is not fetched yet.
-            throw MatrixException.NotFound("Remote media is not available from this server.");
+            // Remote media is served by RemoteMediaCache; this repository only holds our own.
+            throw MatrixException.NotFound("Media not found.");
         }
         long deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
         while (true)

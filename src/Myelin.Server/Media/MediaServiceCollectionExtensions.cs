@@ -9,6 +9,10 @@ public static class MediaServiceCollectionExtensions
     {
         services.AddSingleton<IMediaFileStore>(sp => new LocalMediaFileStore(sp.GetRequiredService<MyelinConfig>().MediaStorePath));
         services.AddSingleton<MediaService>();
+        // Other servers' media lives in its own file store, so evicting it can never touch a local upload's file.
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RemoteMediaCache>(sp,
+            (IMediaFileStore)new LocalMediaFileStore(Path.Combine(sp.GetRequiredService<MyelinConfig>().MediaStorePath, "remote"))));
+        services.AddHostedService<MediaRetention>();
         return services;
     }
 }

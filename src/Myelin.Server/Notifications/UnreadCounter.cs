@@ -94,10 +94,36 @@ public sealed partial class UnreadCounter
             var evaluation = rules.Evaluate(pushEvent, new PushContext(joined, displayName, senderLevel, notificationLevels));
             if (evaluation.Notify || evaluation.Highlight)
             {
-                actions.Add(new PushActionRecord(user, pdu.RoomId, thread, pdu.EventId, evaluation.Notify, evaluation.Highlight));
+                actions.Add(new PushActionRecord(user, pdu.RoomId, thread, pdu.EventId, evaluation.Notify, evaluation.Highlight)
+                {
+                    Actions = ActionsJson(evaluation.Actions),
+                });
             }
         }
+        // Also records the notification history and queues the pushes to the recipients' pushers (same transaction).
         await _database.Notifications.AddAsync(actions, cancellationToken);
+        if (actions.Exists(a => a.Notify))
+        {
+            NotificationsRecorded?.Invoke();
+        }
+    }
+
+    /// <summary>Raised after notifying push actions (and so possibly pushes) were recorded: wakes the push sender.</summary>
+    public event Action? NotificationsRecorded;
+
+    private static string ActionsJson(IReadOnlyList<PushAction> actions)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartArray();
+            foreach (var action in actions)
+            {
+                action.WriteTo(writer);
+            }
+            writer.WriteEndArray();
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Cached rule sets are valid until the account-data stream moves (push rules live there).</summary>

@@ -27,16 +27,21 @@ public sealed class PresenceTracker : IDisposable
     private readonly MyelinDatabase _database;
     private readonly TimeProvider _time;
     private readonly ITimer _sweeper;
+    private readonly ServerName _serverName;
     private long _position;
 
     public PresenceTracker(Notifier notifier, MyelinDatabase database, MyelinConfig config, TimeProvider time)
     {
+        _serverName = config.ServerName;
         _notifier = notifier;
         _database = database;
         _time = time;
         Enabled = config.PresenceEnabled;
         _sweeper = _time.CreateTimer(_ => Sweep(), null, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>Raised after a visible change of a local user's presence, e.g. to send <c>m.presence</c> EDUs.</summary>
+    public event Action<PresenceStatus>? Changed;
 
     /// <summary>False when the server is configured not to track presence (everyone reads as offline).</summary>
     public bool Enabled { get; }
@@ -116,7 +121,40 @@ public sealed class PresenceTracker : IDisposable
         }
         if (changed)
         {
+            RaiseChanged(user);
             await NotifyAudienceAsync(user);
+        }
+    }
+
+    /// <summary>
+    /// A user of another server, from an <c>m.presence</c> EDU (the caller checked the user belongs to the origin).
+    /// Kept as received: the idle and offline timeouts are the user's server's to apply.
+    /// </summary>
+    public async Task SetRemoteAsync(UserId user, string presence, string? statusMessage, long lastActiveAgo, bool currentlyActive)
+    {
+        if (!Enabled || user.Server == _serverName || !PresenceStates.IsValid(presence))
+        {
+            return;
+        }
+        long lastActive = _time.GetUtcNow().ToUnixTimeMilliseconds() - Math.Max(0, lastActiveAgo);
+        bool changed;
+        lock (_lock)
+        {
+            var current = _statuses.GetValueOrDefault(user);
+            changed = current is null || current.Presence != presence || current.StatusMessage != statusMessage || current.CurrentlyActive != currentlyActive;
+            _statuses[user] = new PresenceStatus(user, presence, statusMessage, lastActive, currentlyActive, changed ? ++_position : current!.StreamPosition);
+        }
+        if (changed)
+        {
+            await NotifyAudienceAsync(user);
+        }
+    }
+
+    private void RaiseChanged(UserId user)
+    {
+        if (Changed is { } changed && user.Server == _serverName && Get(user) is { } status)
+        {
+            changed(status);
         }
     }
 
@@ -129,6 +167,10 @@ public sealed class PresenceTracker : IDisposable
         {
             foreach (var status in _statuses.Values.ToArray())
             {
+                if (status.UserId.Server != _serverName)
+                {
+                    continue;
+                }
                 long idle = now - status.LastActiveTs;
                 PresenceStatus? next = null;
                 if (status.Presence == PresenceStates.Online && idle >= IdleAfter.TotalMilliseconds)
@@ -154,6 +196,7 @@ public sealed class PresenceTracker : IDisposable
         {
             foreach (var user in changedUsers)
             {
+                RaiseChanged(user);
                 _ = NotifyAudienceAsync(user);
             }
         }

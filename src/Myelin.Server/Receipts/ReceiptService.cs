@@ -7,6 +7,7 @@ using Myelin.Server.Rooms;
 using Myelin.Server.Streams;
 using Myelin.Storage;
 using Myelin.Storage.Events;
+using Myelin.Storage.Receipts;
 
 namespace Myelin.Server.Receipts;
 
@@ -31,6 +32,9 @@ public sealed class ReceiptService
         _unread = unread;
         _time = time;
     }
+
+    /// <summary>Raised after a local user's receipt (not the fully-read marker) moved, e.g. to send <c>m.receipt</c> EDUs.</summary>
+    public event Action<Receipt>? ReceiptUpdated;
 
     /// <summary>
     /// POST /rooms/{roomId}/receipt/{receiptType}/{eventId}. <paramref name="threadId"/> is a thread root's event ID,
@@ -107,8 +111,9 @@ public sealed class ReceiptService
             }
         }
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        await _database.Receipts.SetAsync(room, receiptType, user, threadId, target.EventId, now, cancellationToken);
+        var position = await _database.Receipts.SetAsync(room, receiptType, user, threadId, target.EventId, now, cancellationToken);
         await _unread.MarkReadAsync(user, room, threadId, target.StreamPosition, CancellationToken.None);
+        ReceiptUpdated?.Invoke(new Receipt(room, receiptType, user, threadId, target.EventId, now, position));
         if (receiptType == ReceiptTypes.ReadPrivate)
         {
             _notifier.NotifyUser(user);
@@ -117,6 +122,31 @@ public sealed class ReceiptService
         {
             _notifier.NotifyRoom(room);
         }
+    }
+
+    /// <summary>
+    /// A receipt of a user of another server (from an <c>m.receipt</c> EDU; the caller checked the user and the room).
+    /// Like local receipts it never moves back to an older event; the event may not have reached us yet.
+    /// </summary>
+    public async Task SetRemoteReceiptAsync(UserId user, RoomId room, string receiptType, EventId eventId, string? threadId, long ts, CancellationToken cancellationToken)
+    {
+        var existing = (await _database.Receipts.GetForRoomAsync(room, cancellationToken))
+            .FirstOrDefault(x => x.UserId == user && x.ReceiptType == receiptType && x.ThreadId == threadId);
+        if (existing is not null)
+        {
+            if (existing.EventId == eventId)
+            {
+                return;
+            }
+            var previous = await _database.Events.GetEventAsync(existing.EventId, cancellationToken);
+            var next = await _database.Events.GetEventAsync(eventId, cancellationToken);
+            if (previous is not null && next is not null && previous.StreamPosition > next.StreamPosition)
+            {
+                return;
+            }
+        }
+        await _database.Receipts.SetAsync(room, receiptType, user, threadId, eventId, ts, cancellationToken);
+        _notifier.NotifyRoom(room);
     }
 
     private async Task SetFullyReadAsync(UserId user, RoomId room, EventId eventId, CancellationToken cancellationToken)

@@ -62,7 +62,11 @@ public sealed class RoomAliasDirectory
         }
     }
 
-    public async Task<RoomAliasRecord> ResolveAsync(string value, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves an alias to its room and servers that can help join it: ours from the directory, another server's by asking
+    /// it (<c>GET /_matrix/federation/v1/query/directory</c>). spec: client-server "GET /directory/room/{roomAlias}".
+    /// </summary>
+    public async Task<(RoomId RoomId, IReadOnlyList<ServerName> Servers)> ResolveAsync(string value, CancellationToken cancellationToken)
     {
         if (!RoomAlias.TryParse(value, out var alias))
         {
@@ -70,10 +74,12 @@ public sealed class RoomAliasDirectory
         }
         if (alias.Server != _serverName)
         {
-            throw MatrixException.NotFound($"Room alias {alias} belongs to another server; looking it up needs federation, which is not available on this server yet.");
+            var (remoteRoom, servers) = await _membership.ResolveRoomAsync(alias.Value, cancellationToken);
+            return (remoteRoom, servers.Count > 0 ? servers : [alias.Server]);
         }
-        return await _events.Database.RoomAliases.ResolveAsync(alias, cancellationToken)
+        var record = await _events.Database.RoomAliases.ResolveAsync(alias, cancellationToken)
             ?? throw MatrixException.NotFound($"Room alias {alias} not found.");
+        return (record.RoomId, [_serverName]);
     }
 
     /// <summary>

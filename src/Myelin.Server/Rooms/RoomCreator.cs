@@ -56,11 +56,8 @@ public sealed class RoomCreator
         }
         foreach (var invitee in options.Invite)
         {
-            if (invitee.Server != _serverName)
-            {
-                throw MatrixException.Forbidden($"Cannot invite {invitee}: inviting users of other servers needs federation, which is not available on this server yet.");
-            }
-            if (!await database.Users.ExistsAsync(invitee, cancellationToken))
+            // Users of other servers are checked by their server when it countersigns the invite (step 8).
+            if (invitee.Server == _serverName && !await database.Users.ExistsAsync(invitee, cancellationToken))
             {
                 throw MatrixException.NotFound($"User {invitee} does not exist.");
             }
@@ -121,8 +118,9 @@ public sealed class RoomCreator
                 };
                 await SendStateAsync(roomId, creator, EventTypes.Topic, "", content, cancellationToken);
             }
-            // 8. Invites.
-            foreach (var invitee in invitees)
+            // 8. Invites of local users (those of other servers follow, outside this block: their server's refusal is
+            // not an invalid initial state).
+            foreach (var invitee in invitees.Where(u => u.Server == _serverName))
             {
                 var extra = options.IsDirect ? new JsonObject { ["is_direct"] = true } : null;
                 await _membership.SendMemberEventAsync(creator, roomId, invitee, Membership.Invite, reason: null, extra, cancellationToken);
@@ -132,6 +130,12 @@ public sealed class RoomCreator
         {
             // spec: "the initial state implied by the parameters to the request is invalid" → M_INVALID_ROOM_STATE.
             throw MatrixException.InvalidRoomState($"The requested initial state is not allowed: {e.Message}");
+        }
+        // spec: server-server "Inviting to a room": each remote invitee's server countersigns its invite. A refusal or an
+        // unreachable server fails the request, as in Synapse; the room exists by then and the invite can be retried.
+        foreach (var invitee in invitees.Where(u => u.Server != _serverName))
+        {
+            await _membership.InviteAsync(creator, roomId, invitee, reason: null, options.IsDirect, cancellationToken);
         }
 
         if (options.Publish)

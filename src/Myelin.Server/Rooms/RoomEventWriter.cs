@@ -44,7 +44,11 @@ public sealed partial class RoomEventWriter
         _logger = logger;
     }
 
-    /// <summary>Raised after an event is committed (inside the room's lock, in order): federation, push and appservices hook in here.</summary>
+    /// <summary>
+    /// Raised after an event is committed, in order per room: push counts, federation and appservices hook in here.
+    /// Raised for local events and, through <see cref="PublishPersistedAsync"/>, for events received from other
+    /// servers: check <c>pdu.Sender.Server</c> before federating an event onwards.
+    /// </summary>
     public event Func<Pdu, CancellationToken, ValueTask>? EventPersisted;
 
     /// <summary>
@@ -174,6 +178,35 @@ public sealed partial class RoomEventWriter
         await RaisePersistedAsync(sent.Pdu);
         return sent.Result;
     }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> holding the room's lock — the one local sends take — so that events received
+    /// from other servers (inbound transactions, joins, backfill) and local sends to the room are serialized. The
+    /// action persists events itself; the writer forgets its cached head of the room afterwards, so the next local
+    /// send reloads state and forward extremities from the database. Call <see cref="PublishPersistedAsync"/> for
+    /// each accepted timeline event after this returns (outside the lock).
+    /// </summary>
+    public async Task<T> RunExclusiveAsync<T>(RoomId roomId, Func<CancellationToken, Task<T>> action, CancellationToken cancellationToken)
+    {
+        var roomLock = _locks.GetOrAdd(roomId, static _ => new RoomLock());
+        await roomLock.Semaphore.WaitAsync(cancellationToken);
+        try
+        {
+            return await action(cancellationToken);
+        }
+        finally
+        {
+            _heads.TryRemove(roomId, out _);
+            roomLock.Semaphore.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs the <see cref="EventPersisted"/> listeners and wakes /sync for an event persisted inside
+    /// <see cref="RunExclusiveAsync{T}"/> (an accepted, non-outlier event: soft-failed and rejected events are not
+    /// published).
+    /// </summary>
+    public Task PublishPersistedAsync(Pdu pdu) => RaisePersistedAsync(pdu);
 
     /// <summary>The room's current state as parsed events (from the writer's view, so it includes every committed send).</summary>
     public async Task<IReadOnlyDictionary<StateKey, Pdu>> GetCurrentStateAsync(RoomId roomId, CancellationToken cancellationToken)

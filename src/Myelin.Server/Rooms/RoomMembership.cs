@@ -4,6 +4,7 @@ using Myelin.Protocol.Authorization;
 using Myelin.Protocol.Events;
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Configuration;
+using Myelin.Server.Federation.Membership;
 using Myelin.Server.Http;
 
 namespace Myelin.Server.Rooms;
@@ -18,20 +19,23 @@ public sealed class RoomMembership
 {
     private readonly RoomEventWriter _writer;
     private readonly RoomEvents _events;
+    private readonly RemoteMembership _remote;
     private readonly ServerName _serverName;
 
-    public RoomMembership(RoomEventWriter writer, RoomEvents events, MyelinConfig config)
+    public RoomMembership(RoomEventWriter writer, RoomEvents events, RemoteMembership remote, MyelinConfig config)
     {
         _writer = writer;
         _events = events;
+        _remote = remote;
         _serverName = config.ServerName;
     }
 
     /// <summary>
-    /// Resolves <c>/join/{roomIdOrAlias}</c>'s target to a room this server has. Rooms and aliases of other
-    /// servers need federation, which Myelin does not do yet: they are <c>404 M_NOT_FOUND</c> saying so.
+    /// Resolves <c>/join/{roomIdOrAlias}</c>'s (or <c>/knock</c>'s) target: a room ID as is, a local alias from the
+    /// directory, another server's alias over federation (<c>GET /query/directory</c>). Also returns the servers the
+    /// alias's server named as able to help join the room (empty for room IDs and local aliases).
     /// </summary>
-    public async Task<RoomId> ResolveRoomAsync(string roomIdOrAlias, CancellationToken cancellationToken)
+    public async Task<(RoomId RoomId, IReadOnlyList<ServerName> Servers)> ResolveRoomAsync(string roomIdOrAlias, CancellationToken cancellationToken)
     {
         if (roomIdOrAlias.StartsWith('#'))
         {
@@ -41,18 +45,55 @@ public sealed class RoomMembership
             }
             if (alias.Server != _serverName)
             {
-                throw FederationUnavailable($"Room alias {alias} belongs to another server");
+                return await _remote.ResolveAliasAsync(alias, cancellationToken);
             }
             var record = await _events.Database.RoomAliases.ResolveAsync(alias, cancellationToken)
                 ?? throw MatrixException.NotFound($"Room alias {alias} not found.");
-            return record.RoomId;
+            return (record.RoomId, []);
         }
         if (!RoomId.TryParse(roomIdOrAlias, out var roomId))
         {
             throw MatrixException.InvalidParam($"'{roomIdOrAlias}' is neither a room ID nor a room alias.");
         }
-        await RequireKnownRoomAsync(roomId, cancellationToken);
-        return roomId;
+        return (roomId, []);
+    }
+
+    /// <summary>
+    /// The servers to ask for a room this server is not in: <paramref name="via"/> (the client's <c>via</c> /
+    /// <c>server_name</c>, or an alias's servers), then the room ID's server, then the server of whoever invited the user.
+    /// spec: client-server "POST /join/{roomIdOrAlias}" via; server-server "Joining Rooms" (the invite's origin as candidate).
+    /// </summary>
+    private async Task<IReadOnlyList<ServerName>> CandidateServersAsync(UserId user, RoomId roomId, IReadOnlyList<ServerName>? via, CancellationToken cancellationToken)
+    {
+        var servers = new List<ServerName>(via ?? []);
+        if (roomId.Server is { } roomServer)
+        {
+            servers.Add(roomServer);
+        }
+        var membership = await _events.Database.Memberships.GetMembershipAsync(roomId, user, cancellationToken);
+        if (membership is not null && await _events.GetPduAsync(membership.EventId, cancellationToken) is { } member)
+        {
+            servers.Add(member.Sender.Server);
+            // A remote invite or knock keeps the room's stripped state: its senders' servers were in the room.
+            if (member.Root.TryGetProperty("unsigned", out var unsignedData) && unsignedData.ValueKind == JsonValueKind.Object)
+            {
+                foreach (string name in (string[])["invite_room_state", "knock_room_state"])
+                {
+                    if (unsignedData.TryGetProperty(name, out var stripped) && stripped.ValueKind == JsonValueKind.Array)
+                    {
+                        foreach (var item in stripped.EnumerateArray())
+                        {
+                            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("sender", out var sender)
+                                && sender.ValueKind == JsonValueKind.String && UserId.TryParse(sender.GetString(), out var senderId))
+                            {
+                                servers.Add(senderId.Server);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return servers.Where(s => s != _serverName).Distinct().ToList();
     }
 
     /// <summary>Throws <c>404 M_NOT_FOUND</c> for a room this server does not have.</summary>
@@ -60,9 +101,7 @@ public sealed class RoomMembership
     {
         if (await _events.GetRoomVersionAsync(roomId, cancellationToken) is null)
         {
-            throw roomId.Server is { } server && server != _serverName
-                ? FederationUnavailable($"Room {roomId} is not on this server")
-                : MatrixException.NotFound($"Unknown room {roomId}.");
+            throw MatrixException.NotFound($"Unknown room {roomId}.");
         }
     }
 
@@ -70,8 +109,20 @@ public sealed class RoomMembership
     /// Joins the user to the room. Guests may join only where <c>m.room.guest_access</c> is <c>can_join</c>.
     /// spec: client-server "POST /rooms/{roomId}/join", "Guest access".
     /// </summary>
-    public async Task<SentEvent> JoinAsync(UserId user, RoomId roomId, string? reason, bool isGuest, CancellationToken cancellationToken)
+    public async Task<SentEvent> JoinAsync(UserId user, RoomId roomId, string? reason, bool isGuest, CancellationToken cancellationToken,
+        IReadOnlyList<ServerName>? via = null)
     {
+        if (!await _remote.IsResidentAsync(roomId, cancellationToken) && roomId.Server != _serverName)
+        {
+            // spec: server-server "Joining Rooms": a room this server is not in is joined through a resident server.
+            if (isGuest)
+            {
+                throw MatrixException.GuestAccessForbidden("Guests cannot join rooms on other servers.");
+            }
+            var servers = await CandidateServersAsync(user, roomId, via, cancellationToken);
+            var eventId = await _remote.JoinAsync(user, roomId, servers, await MemberContentAsync(user, Membership.Join, reason, cancellationToken), cancellationToken);
+            return new SentEvent(eventId, default, Deduplicated: false);
+        }
         await RequireKnownRoomAsync(roomId, cancellationToken);
         var state = await _writer.GetCurrentStateAsync(roomId, cancellationToken);
         if (isGuest)
@@ -95,9 +146,14 @@ public sealed class RoomMembership
         await RequireKnownRoomAsync(roomId, cancellationToken);
         if (target.Server != _serverName)
         {
-            // An invite to a remote user must be sent to (and signed by) their server: that is federation.
-            throw new MatrixException(MatrixErrorCodes.Forbidden,
-                $"Cannot invite {target}: inviting users of other servers needs federation, which is not available on this server yet.", 403);
+            // spec: server-server "Inviting to a room": the invitee's server must countersign the invite.
+            var content = isDirect ? new JsonObject { ["is_direct"] = true } : new JsonObject();
+            if (reason is not null)
+            {
+                content["reason"] = reason;
+            }
+            var eventId = await _remote.InviteAsync(sender, roomId, target, content, cancellationToken);
+            return new SentEvent(eventId, default, Deduplicated: false);
         }
         if (!await _events.Database.Users.ExistsAsync(target, cancellationToken))
         {
@@ -110,6 +166,16 @@ public sealed class RoomMembership
     /// <summary>Leaves the room, or rejects an invite, or withdraws a knock. spec: "POST /rooms/{roomId}/leave".</summary>
     public async Task<SentEvent> LeaveAsync(UserId user, RoomId roomId, string? reason, CancellationToken cancellationToken)
     {
+        if (!await _remote.IsResidentAsync(roomId, cancellationToken)
+            && await _events.Database.Memberships.GetMembershipAsync(roomId, user, cancellationToken) is { Membership: Membership.Invite or Membership.Knock } pending
+            && (await _events.Database.State.GetCurrentStateGroupAsync(roomId, cancellationToken) is null
+                || (await _events.GetPduAsync(pending.EventId, cancellationToken))?.Sender.Server != _serverName))
+        {
+            // spec: server-server "Leaving Rooms (Rejecting Invites)": a remote invite or knock is answered through a resident server.
+            var servers = await CandidateServersAsync(user, roomId, via: null, cancellationToken);
+            var eventId = await _remote.LeaveAsync(user, roomId, servers, await MemberContentAsync(user, Membership.Leave, reason, cancellationToken), cancellationToken);
+            return new SentEvent(eventId, default, Deduplicated: false);
+        }
         await RequireKnownRoomAsync(roomId, cancellationToken);
         return await SendMemberEventAsync(user, roomId, user, Membership.Leave, reason, extra: null, cancellationToken);
     }
@@ -147,8 +213,16 @@ public sealed class RoomMembership
     }
 
     /// <summary>Knocks on the room (room versions 7 and later). spec: client-server "Knocking on rooms".</summary>
-    public async Task<SentEvent> KnockAsync(UserId user, RoomId roomId, string? reason, CancellationToken cancellationToken)
+    public async Task<SentEvent> KnockAsync(UserId user, RoomId roomId, string? reason, CancellationToken cancellationToken,
+        IReadOnlyList<ServerName>? via = null)
     {
+        if (!await _remote.IsResidentAsync(roomId, cancellationToken) && roomId.Server != _serverName)
+        {
+            // spec: server-server "Knocking upon a room": the knock is sent through a resident server.
+            var servers = await CandidateServersAsync(user, roomId, via, cancellationToken);
+            var eventId = await _remote.KnockAsync(user, roomId, servers, await MemberContentAsync(user, Membership.Knock, reason, cancellationToken), cancellationToken);
+            return new SentEvent(eventId, default, Deduplicated: false);
+        }
         await RequireKnownRoomAsync(roomId, cancellationToken);
         var version = await _events.GetRoomVersionAsync(roomId, cancellationToken);
         if (version is { AllowKnocking: false })
@@ -233,8 +307,16 @@ public sealed class RoomMembership
         }
     }
 
-    private static MatrixException FederationUnavailable(string what) =>
-        MatrixException.NotFound($"{what}; reaching other servers needs federation, which is not available on this server yet.");
+    private async Task<JsonObject> MemberContentAsync(UserId user, string membership, string? reason, CancellationToken cancellationToken)
+    {
+        var content = new JsonObject { ["membership"] = membership };
+        if (reason is not null)
+        {
+            content["reason"] = reason;
+        }
+        await AddProfileAsync(content, user, cancellationToken);
+        return content;
+    }
 
     private static string? ReadString(JsonElement content, string name) =>
         content.ValueKind == JsonValueKind.Object && content.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String

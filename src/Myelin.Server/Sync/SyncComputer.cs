@@ -572,9 +572,10 @@ public sealed class SyncComputer
             return null;
         }
         var state = new List<byte[]>();
-        // Remote invites carry the room's stripped state (spec: server-server "invite_room_state").
+        // Remote invites and knocks carry the room's stripped state (spec: server-server "invite_room_state", "knock_room_state").
         if (member.Root.TryGetProperty("unsigned", out var unsigned) && unsigned.ValueKind == JsonValueKind.Object &&
-            unsigned.TryGetProperty("invite_room_state", out var provided) && provided.ValueKind == JsonValueKind.Array)
+            (unsigned.TryGetProperty("invite_room_state", out var provided) || unsigned.TryGetProperty("knock_room_state", out provided))
+            && provided.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in provided.EnumerateArray())
             {

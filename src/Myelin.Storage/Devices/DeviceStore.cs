@@ -71,6 +71,10 @@ internal sealed class DeviceStore(StorageEngine engine) : IDeviceStore
                 await db.ExecuteAsync($"DELETE FROM e2e_device_keys WHERE user_id = @user_id AND device_id IN ({inList})", all);
                 await db.ExecuteAsync($"DELETE FROM e2e_one_time_keys WHERE user_id = @user_id AND device_id IN ({inList})", all);
                 await db.ExecuteAsync($"DELETE FROM e2e_fallback_keys WHERE user_id = @user_id AND device_id IN ({inList})", all);
+                // A deleted device's pushers go too (as Synapse does when their access token is removed).
+                await db.ExecuteAsync($"DELETE FROM push_queue WHERE user_id = @user_id AND EXISTS (SELECT 1 FROM pushers p WHERE p.user_id = push_queue.user_id " +
+                    $"AND p.app_id = push_queue.app_id AND p.pushkey = push_queue.pushkey AND p.device_id IN ({inList}))", all);
+                await db.ExecuteAsync($"DELETE FROM pushers WHERE user_id = @user_id AND device_id IN ({inList})", all);
                 deleted += await db.ExecuteAsync($"DELETE FROM devices WHERE user_id = @user_id AND device_id IN ({inList})", all);
             }
             if (deleted > 0)

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Myelin.Protocol.Events;
 using Myelin.Protocol.Identifiers;
 using Myelin.Storage.Engines;
+using Myelin.Storage.Search;
 using Myelin.Storage.State;
 using Myelin.Storage.Streams;
 
@@ -39,13 +40,25 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
                     return earlier;
                 }
             }
-            long? existing = await db.ScalarInt64Async("SELECT stream_ordering FROM events WHERE event_id = @id", ("id", pdu.EventId.Value));
-            if (existing is { } existingPosition)
+            bool backfilled = request.IsBackfilled && !request.IsOutlier;
+            var existing = await db.QuerySingleAsync("SELECT stream_ordering, is_outlier FROM events WHERE event_id = @id",
+                r => new ExistingEvent(r.GetInt64(0), r.GetFlag(1)), ("id", pdu.EventId.Value));
+            if (existing is { } found && !(backfilled && found.IsOutlier))
             {
-                return new PersistEventResult(pdu.EventId, new StreamPosition(existingPosition), true, null);
+                return new PersistEventResult(pdu.EventId, new StreamPosition(found.Position), true, null);
+            }
+            if (existing is not null)
+            {
+                // A backfilled event we held as an outlier takes its place in the timeline.
+                var promoted = await NextBackfillPositionAsync(db);
+                await db.ExecuteAsync(
+                    "UPDATE events SET stream_ordering = @stream, is_outlier = @false, is_rejected = @rejected, rejection_reason = @reason WHERE event_id = @id",
+                    ("stream", promoted.Value), ("false", false), ("rejected", request.IsRejected), ("reason", request.RejectionReason),
+                    ("id", pdu.EventId.Value));
+                return new PersistEventResult(pdu.EventId, promoted, false, await PersistStateAsync(db, request));
             }
 
-            var position = await StreamPositions.AdvanceAsync(db, StreamName.Events);
+            var position = backfilled ? await NextBackfillPositionAsync(db) : await StreamPositions.AdvanceAsync(db, StreamName.Events);
             EventId? redactedBy = await db.ScalarAsync(
                 "SELECT event_id FROM events WHERE redacts = @id AND is_rejected = @false ORDER BY stream_ordering LIMIT 1",
                 ("id", pdu.EventId.Value), ("false", false)) is string redaction ? EventId.Parse(redaction) : null;
@@ -58,14 +71,15 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
                 ("state_key", pdu.StateKey), ("sender", pdu.Sender.Value), ("depth", pdu.Depth), ("ts", pdu.OriginServerTs),
                 ("received", request.ReceivedTs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ("json", pdu.Json.ToArray()),
                 ("outlier", request.IsOutlier), ("rejected", request.IsRejected), ("reason", request.RejectionReason),
-                ("soft_failed", request.IsSoftFailed), ("redacts", pdu.Redacts?.Value), ("redacted_by", redactedBy?.Value),
+                ("soft_failed", request.IsSoftFailed), ("redacts", request.AppliesRedaction ? pdu.Redacts?.Value : null), ("redacted_by", redactedBy?.Value),
                 ("relates_to", relatesTo?.Value), ("rel_type", relType));
 
-            if (pdu.Redacts is { } target && !request.IsRejected)
+            if (pdu.Redacts is { } target && !request.IsRejected && request.AppliesRedaction)
             {
                 await db.ExecuteAsync(
                     "UPDATE events SET redacted_by = @by WHERE event_id = @target AND redacted_by IS NULL",
                     ("by", pdu.EventId.Value), ("target", target.Value));
+                await SearchIndex.RemoveAsync(db, engine.Dialect.Kind, target);
             }
             if (request.Transaction is { } key)
             {
@@ -76,14 +90,27 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
             }
             if (request.IsOutlier)
             {
+                if (request.IsOutOfBandMembership && !request.IsRejected && pdu.Type == EventTypes.Member && UserId.TryParse(pdu.StateKey, out var member))
+                {
+                    await CurrentState.RecordMembershipAsync(db, pdu.RoomId, member, pdu.EventId, position);
+                }
                 return new PersistEventResult(pdu.EventId, position, false, null);
             }
 
             var groups = await PersistStateAsync(db, request);
+            if (backfilled)
+            {
+                return new PersistEventResult(pdu.EventId, position, false, groups);
+            }
             bool accepted = !request.IsRejected && !request.IsSoftFailed;
             if (accepted && request.UpdateForwardExtremities)
             {
                 await UpdateForwardExtremitiesAsync(db, pdu);
+            }
+            if (accepted && redactedBy is null)
+            {
+                // Indexed in the event's own transaction: a search never misses a committed event.
+                await SearchIndex.IndexAsync(db, engine.Dialect.Kind, pdu, position.Value);
             }
             if (accepted)
             {
@@ -94,6 +121,19 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
             }
             return new PersistEventResult(pdu.EventId, position, false, groups);
         }, cancellationToken);
+    }
+
+    private sealed record ExistingEvent(long Position, bool IsOutlier);
+
+    /// <summary>
+    /// Positions for backfilled history count down from -1 (Synapse's negative stream orderings), from their own row
+    /// of <c>stream_positions</c>, created on first use; the row update serializes concurrent backfills.
+    /// </summary>
+    private static async Task<StreamPosition> NextBackfillPositionAsync(DbSession db)
+    {
+        await db.ExecuteAsync("INSERT INTO stream_positions (stream, position) VALUES ('events_backfill', 0) ON CONFLICT (stream) DO NOTHING");
+        long? position = await db.ScalarInt64Async("UPDATE stream_positions SET position = position - 1 WHERE stream = 'events_backfill' RETURNING position");
+        return new StreamPosition(position ?? throw new InvalidOperationException("The events_backfill stream position is missing."));
     }
 
     private async Task<EventStateGroups> PersistStateAsync(DbSession db, PersistEventRequest request)

@@ -31,6 +31,12 @@ public interface IMediaStore
     /// </summary>
     Task<IReadOnlyList<string>?> DeleteAsync(string mediaId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes async uploads created but never uploaded whose reservation expired before <paramref name="nowTs"/>.
+    /// Returns how many were deleted.
+    /// </summary>
+    Task<int> DeleteExpiredPendingAsync(long nowTs, CancellationToken cancellationToken = default);
+
     Task<MediaThumbnail?> GetThumbnailAsync(string mediaId, int width, int height, string method, bool animated,
         CancellationToken cancellationToken = default);
 

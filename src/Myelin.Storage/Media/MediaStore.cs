@@ -78,6 +78,10 @@ internal sealed class MediaStore(StorageEngine engine) : IMediaStore
             return unreferenced;
         }, cancellationToken);
 
+    public Task<int> DeleteExpiredPendingAsync(long nowTs, CancellationToken cancellationToken = default) =>
+        engine.WriteAsync(db => db.ExecuteAsync(
+            "DELETE FROM local_media WHERE sha256 IS NULL AND unused_expires_ts <= @now", ("now", nowTs)), cancellationToken);
+
     public Task<MediaThumbnail?> GetThumbnailAsync(string mediaId, int width, int height, string method, bool animated,
         CancellationToken cancellationToken = default) =>
         engine.ReadAsync(db => db.QuerySingleAsync(

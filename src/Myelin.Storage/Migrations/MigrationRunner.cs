@@ -7,6 +7,8 @@ namespace Myelin.Storage.Migrations;
 /// <summary>
 /// Applies the engine's pending numbered migrations at start-up, all in one transaction, and records
 /// each in <c>schema_version</c>. Refuses a database whose schema is newer than this code.
+/// Numbers are reserved per feature branch, so the sequence may have gaps while branches land: a migration is
+/// pending when <c>schema_version</c> does not list it (not merely when it is above the highest applied one).
 /// </summary>
 internal static class MigrationRunner
 {
@@ -32,9 +34,9 @@ internal static class MigrationRunner
         migrations.Sort((a, b) => a.Version.CompareTo(b.Version));
         for (int i = 0; i < migrations.Count; i++)
         {
-            if (migrations[i].Version != i + 1)
+            if (migrations[i].Version < 1 || (i > 0 && migrations[i].Version == migrations[i - 1].Version))
             {
-                throw new InvalidOperationException($"Migrations for {dialect.Kind} must be numbered 1, 2, 3, ... without gaps; found {migrations[i].Version} at position {i + 1}.");
+                throw new InvalidOperationException($"Migrations for {dialect.Kind} must have distinct positive numbers; found {migrations[i].Version} twice or out of range.");
             }
         }
         return migrations;
@@ -44,7 +46,7 @@ internal static class MigrationRunner
     public static Task<int> MigrateAsync(StorageEngine engine, CancellationToken cancellationToken)
     {
         var migrations = Load(engine.Dialect);
-        int codeVersion = migrations.Count;
+        int codeVersion = migrations.Count == 0 ? 0 : migrations[^1].Version;
         return engine.WriteAsync(async db =>
         {
             if (engine.Dialect.MigrationLockSql is { } lockSql)
@@ -57,7 +59,8 @@ internal static class MigrationRunner
             {
                 throw new DatabaseSchemaTooNewException(current, codeVersion);
             }
-            foreach (var migration in migrations.Where(m => m.Version > current))
+            var applied = (await db.QueryAsync("SELECT version FROM schema_version", r => Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture))).ToHashSet();
+            foreach (var migration in migrations.Where(m => !applied.Contains(m.Version)))
             {
                 await db.ExecuteAsync(migration.Sql);
                 await db.ExecuteAsync(

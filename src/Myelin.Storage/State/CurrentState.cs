@@ -52,6 +52,10 @@ internal static class CurrentState
         }
     }
 
+    /// <summary>Records <paramref name="eventId"/> (a stored member event) as the user's membership of the room at <paramref name="position"/>.</summary>
+    public static Task RecordMembershipAsync(DbSession db, RoomId roomId, UserId user, EventId eventId, StreamPosition position) =>
+        UpdateMembershipAsync(db, roomId, user, eventId, position);
+
     private static async Task UpdateMembershipAsync(DbSession db, RoomId roomId, UserId user, EventId? eventId, StreamPosition position)
     {
         string membership = "leave";

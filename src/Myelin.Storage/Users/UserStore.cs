@@ -55,6 +55,9 @@ internal sealed class UserStore(StorageEngine engine) : IUserStore
             await db.ExecuteAsync("DELETE FROM access_tokens WHERE user_id = @user_id", ("user_id", userId.Value));
             await db.ExecuteAsync("DELETE FROM refresh_tokens WHERE user_id = @user_id", ("user_id", userId.Value));
             await db.ExecuteAsync("DELETE FROM to_device_inbox WHERE user_id = @user_id", ("user_id", userId.Value));
+            // A deactivated account is never pushed to again (Synapse removes its pushers too).
+            await db.ExecuteAsync("DELETE FROM push_queue WHERE user_id = @user_id", ("user_id", userId.Value));
+            await db.ExecuteAsync("DELETE FROM pushers WHERE user_id = @user_id", ("user_id", userId.Value));
             int devices = await db.ExecuteAsync("DELETE FROM devices WHERE user_id = @user_id", ("user_id", userId.Value));
             if (devices > 0)
             {

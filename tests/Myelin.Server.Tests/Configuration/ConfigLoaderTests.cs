@@ -55,6 +55,8 @@ public sealed class ConfigLoaderTests : IDisposable
         string text = File.ReadAllText(path)
             .Replace("enable_registration: false", "enable_registration: true", StringComparison.Ordinal)
             .Replace("max_upload_size: 50M", "max_upload_size: 2G", StringComparison.Ordinal)
+            .Replace("remote_media_cache_max_bytes: 1G", "remote_media_cache_max_bytes: 300M", StringComparison.Ordinal)
+            .Replace("remote_media_cache_ttl: 30d", "remote_media_cache_ttl: 2h", StringComparison.Ordinal)
             .Replace("log_level: info", "log_level: DEBUG", StringComparison.Ordinal)
             .Replace("    per_second: 0.2", "    per_second: 5", StringComparison.Ordinal);
         File.WriteAllText(path, text);
@@ -63,6 +65,8 @@ public sealed class ConfigLoaderTests : IDisposable
 
         Assert.True(config.EnableRegistration);
         Assert.Equal(2L * 1024 * 1024 * 1024, config.MaxUploadSize);
+        Assert.Equal(300L * 1024 * 1024, config.RemoteMediaCacheMaxBytes);
+        Assert.Equal(TimeSpan.FromHours(2), config.RemoteMediaCacheTtl);
         Assert.Equal(LogLevel.Debug, config.LogLevel);
         Assert.Equal(5, config.RateLimiting.Message.PerSecond);
     }
@@ -113,6 +117,21 @@ public sealed class ConfigLoaderTests : IDisposable
         {
             Assert.Contains(key + ":", e.Message, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Media_create_rate_limit_is_read_with_synapse_key_and_defaults()
+    {
+        var defaults = Parse("server_name: example.org").Config.RateLimiting.MediaCreate;
+        Assert.Equal(new RateLimitConfig(10, 50), defaults);
+        var set = Parse("""
+            server_name: example.org
+            rate_limiting:
+              rc_media_create:
+                per_second: 0.5
+                burst_count: 4
+            """).Config.RateLimiting.MediaCreate;
+        Assert.Equal(new RateLimitConfig(0.5, 4), set);
     }
 
     [Fact]

@@ -23,16 +23,13 @@ namespace Myelin.Server.Tests.Federation;
 /// </summary>
 public sealed class FederatedHomeserver : IAsyncDisposable
 {
-    private FederatedHomeserver(TestHomeserver server, HttpClient http)
-    {
-        Server = server;
-        Http = http;
-    }
+    private FederatedHomeserver(TestHomeserver server) => Server = server;
 
+    /// <summary>The test host; its <c>Http</c> (and so its users' clients) speaks HTTPS trusting the test CA.</summary>
     public TestHomeserver Server { get; }
 
     /// <summary>A plain HTTPS client for this server (trusting the test CA), for hand-made requests.</summary>
-    public HttpClient Http { get; }
+    public HttpClient Http => Server.Http;
 
     public ServerName ServerName => Server.ServerName;
     public MyelinHost Host => Server.Host;
@@ -41,7 +38,8 @@ public sealed class FederatedHomeserver : IAsyncDisposable
     public RemoteServerKeys RemoteKeys => Server.Services.GetRequiredService<RemoteServerKeys>();
 
     public static async Task<FederatedHomeserver> StartAsync(TestEngine engine = TestEngine.Sqlite,
-        Func<MyelinConfig, MyelinConfig>? configure = null, Action<IServiceCollection>? services = null)
+        Func<MyelinConfig, MyelinConfig>? configure = null, Action<IServiceCollection>? services = null,
+        Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder>? endpoints = null, string host = "localhost")
     {
         var certificates = FederationTestCertificates.Shared;
         for (int attempt = 1; ; attempt++)
@@ -62,7 +60,7 @@ public sealed class FederatedHomeserver : IAsyncDisposable
                         TrustedKeyServers = [],
                     };
                     return configure?.Invoke(config) ?? config;
-                }, serverName: $"localhost:{port}", options: new MyelinHostOptions
+                }, serverName: $"{host}:{port}", options: new MyelinHostOptions
                 {
                     ConsoleLogging = false,
                     ConfigureServices = s =>
@@ -70,8 +68,9 @@ public sealed class FederatedHomeserver : IAsyncDisposable
                         s.AddSingleton(new FederationOptions { RequestTimeout = TimeSpan.FromSeconds(15), KeyFetchFailureBackoff = TimeSpan.Zero });
                         services?.Invoke(s);
                     },
-                });
-                return new FederatedHomeserver(server, CreateHttpClient(server.Host.BaseAddress));
+                    ConfigureEndpoints = endpoints,
+                }, httpFactory: CreateHttpClient);
+                return new FederatedHomeserver(server);
             }
             catch (IOException) when (attempt < 3)
             {
@@ -129,9 +128,8 @@ public sealed class FederatedHomeserver : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        Http.Dispose();
-        await Server.DisposeAsync();
-    }
+    /// <summary>Stops and starts the server again on the same port over the same database (restart and outage tests).</summary>
+    public Task RestartAsync() => Server.RestartAsync();
+
+    public ValueTask DisposeAsync() => Server.DisposeAsync();
 }

@@ -17,22 +17,35 @@ namespace Myelin.Server.Tests.Support;
 public sealed class TestHomeserver : IAsyncDisposable
 {
     private readonly TestDatabase _database;
+    private readonly MyelinConfig _config;
+    private readonly MyelinHostOptions _options;
+    private readonly Func<Uri, HttpClient> _httpFactory;
     private int _userCounter;
 
-    private TestHomeserver(MyelinHost host, TestDatabase database)
+    private TestHomeserver(MyelinHost host, TestDatabase database, MyelinConfig config, MyelinHostOptions options, Func<Uri, HttpClient> httpFactory)
     {
         Host = host;
         _database = database;
-        Http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        _config = config;
+        _options = options;
+        _httpFactory = httpFactory;
+        Http = httpFactory(host.BaseAddress);
     }
 
-    public MyelinHost Host { get; }
-    public HttpClient Http { get; }
+    /// <summary>The running host (replaced by <see cref="RestartAsync"/>).</summary>
+    public MyelinHost Host { get; private set; }
+
+    /// <summary>A client for <see cref="Host"/> (replaced by <see cref="RestartAsync"/>, which may change the port).</summary>
+    public HttpClient Http { get; private set; }
+
+    /// <summary>Whether the host is stopped (between <see cref="StopAsync"/> and <see cref="StartAgainAsync"/>).</summary>
+    public bool IsStopped { get; private set; }
     public ServerName ServerName => Host.Config.ServerName;
     public IServiceProvider Services => Host.Services;
 
     public static async Task<TestHomeserver> StartAsync(TestEngine engine = TestEngine.Sqlite,
-        Func<MyelinConfig, MyelinConfig>? configure = null, string serverName = "localhost", MyelinHostOptions? options = null)
+        Func<MyelinConfig, MyelinConfig>? configure = null, string serverName = "localhost", MyelinHostOptions? options = null,
+        Func<Uri, HttpClient>? httpFactory = null)
     {
         var database = await TestDatabase.CreateAsync(engine);
         try
@@ -47,8 +60,10 @@ public sealed class TestHomeserver : IAsyncDisposable
                 RateLimiting = new RateLimitingConfig { Enabled = false },
             };
             config = configure?.Invoke(config) ?? config;
-            var host = await MyelinHost.StartAsync(config, options ?? new MyelinHostOptions { ConsoleLogging = false });
-            return new TestHomeserver(host, database);
+            options ??= new MyelinHostOptions { ConsoleLogging = false };
+            var host = await MyelinHost.StartAsync(config, options);
+            return new TestHomeserver(host, database, config, options,
+                httpFactory ?? (address => new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(60) }));
         }
         catch
         {
@@ -74,10 +89,43 @@ public sealed class TestHomeserver : IAsyncDisposable
             body["device_id"]!.GetValue<string>(), password);
     }
 
+    /// <summary>Stops the host (graceful shutdown) and keeps its database and data directory, for restart tests.</summary>
+    public async Task StopAsync()
+    {
+        if (!IsStopped)
+        {
+            IsStopped = true;
+            await Host.DisposeAsync();
+        }
+    }
+
+    /// <summary>Starts a new host over the same configuration, database and data directory (and the same port, if it was fixed).</summary>
+    public async Task StartAgainAsync()
+    {
+        if (!IsStopped)
+        {
+            throw new InvalidOperationException("The host is running.");
+        }
+        Host = await MyelinHost.StartAsync(_config, _options);
+        IsStopped = false;
+        Http.Dispose();
+        Http = _httpFactory(Host.BaseAddress);
+    }
+
+    /// <summary><see cref="StopAsync"/> then <see cref="StartAgainAsync"/>.</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await StartAgainAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await Host.DisposeAsync();
+        if (!IsStopped)
+        {
+            await Host.DisposeAsync();
+        }
         await _database.DisposeAsync();
     }
 }

@@ -158,6 +158,31 @@ public abstract class EventStoreTests : StorageTestBase
     }
 
     [Fact]
+    public async Task Out_of_band_member_outlier_becomes_the_users_membership_without_entering_room_state()
+    {
+        // A remote invite: the room's state is unknown here; only the invite (an outlier) is stored.
+        var roomId = Ids.Room("remote");
+        await Db.Rooms.CreateAsync(roomId, "10", null, 1);
+        var invite = RoomBuilder.MakePdu(roomId, EventTypes.Member, Alice, new { membership = "invite" }, Bob.Value, 5, [Ids.Event("prev")], Ids.Event("invite"));
+        var plainOutlier = RoomBuilder.MakePdu(roomId, EventTypes.Member, Alice, new { membership = "join" }, Alice.Value, 4, [], Ids.Event("alice-join"));
+        await Db.Events.PersistAsync(new PersistEventRequest(plainOutlier) { IsOutlier = true });
+        var since = await Db.Events.GetMaxStreamPositionAsync();
+        var result = await Db.Events.PersistAsync(new PersistEventRequest(invite) { IsOutlier = true, IsOutOfBandMembership = true });
+
+        var membership = await Db.Memberships.GetMembershipAsync(roomId, Bob);
+        Assert.NotNull(membership);
+        Assert.Equal("invite", membership.Membership);
+        Assert.Equal(invite.EventId, membership.EventId);
+        Assert.Equal([roomId], await Db.Memberships.GetRoomsForUserAsync(Bob, "invite"));
+        var changes = await Db.Memberships.GetMembershipChangesAsync(Bob, since, result.StreamPosition);
+        Assert.Equal(invite.EventId, Assert.Single(changes).EventId);
+        // Neither outlier became state, and an outlier without the flag records no membership.
+        Assert.Empty(await Db.State.GetCurrentStateAsync(roomId));
+        Assert.Null(await Db.Memberships.GetMembershipAsync(roomId, Alice));
+        Assert.Empty(await Db.Events.GetForwardExtremitiesAsync(roomId));
+    }
+
+    [Fact]
     public async Task Paginate_backwards_and_forwards_by_topological_token()
     {
         var room = new RoomBuilder(Db, Ids.Room("r"));
@@ -417,6 +442,58 @@ public abstract class EventStoreTests : StorageTestBase
     {
         using var doc = System.Text.Json.JsonDocument.Parse(e.Json);
         return doc.RootElement.GetProperty("content").TryGetProperty("body", out var body) ? body.GetString()! : e.Type;
+    }
+    [Fact]
+    public async Task Backfilled_history_sits_below_live_positions_and_promotes_outliers()
+    {
+        var room = new RoomBuilder(Db, Ids.Room("r"));
+        await room.CreateAsync(Alice);
+        var powerLevels = room.Last!.Value;
+        var stateAfterPl = (await Db.State.GetEventStateGroupsAsync(powerLevels))!.After;
+        var live = await room.MessageAsync(Alice, "live");
+        var max = await Db.Events.GetMaxStreamPositionAsync();
+        var extremities = await Db.Events.GetForwardExtremitiesAsync(room.RoomId);
+        var current = await Db.State.GetCurrentStateAsync(room.RoomId);
+
+        // An old state event first received as an outlier (as room state is when joining), then an old message citing it.
+        var name = RoomBuilder.MakePdu(room.RoomId, EventTypes.Name, Bob, new { name = "old name" }, "", 4, [powerLevels], Ids.Event("old_name"));
+        var outlier = await Db.Events.PersistAsync(new PersistEventRequest(name) { IsOutlier = true });
+        Assert.True(outlier.StreamPosition > max);
+        max = outlier.StreamPosition;
+        var message = RoomBuilder.MakePdu(room.RoomId, EventTypes.Message, Bob, new { body = "old" }, null, 5, [name.EventId], Ids.Event("old_message"));
+
+        var promoted = await Db.Events.PersistAsync(new PersistEventRequest(name) { IsBackfilled = true, StateBefore = new StateInput.Existing(stateAfterPl) });
+        Assert.False(promoted.Deduplicated);
+        Assert.True(promoted.StreamPosition.Value < 0);
+        var stored = (await Db.Events.GetEventAsync(name.EventId))!;
+        Assert.False(stored.IsOutlier);
+        Assert.Equal(promoted.StreamPosition, stored.StreamPosition);
+        var afterName = (await Db.State.GetStateAfterEventAsync(name.EventId))!;
+        Assert.Equal(name.EventId, afterName[new StateKey(EventTypes.Name, "")]);
+
+        var backfilled = await Db.Events.PersistAsync(new PersistEventRequest(message)
+        {
+            IsBackfilled = true,
+            StateBefore = new StateInput.Existing((await Db.State.GetEventStateGroupsAsync(name.EventId))!.After),
+        });
+        Assert.True(backfilled.StreamPosition < promoted.StreamPosition);
+        Assert.NotNull(await Db.State.GetStateBeforeEventAsync(message.EventId));
+
+        // Live streams, extremities and the current state do not move; the history is found by depth.
+        Assert.Equal(max, await Db.Events.GetMaxStreamPositionAsync());
+        Assert.Equal(extremities, await Db.Events.GetForwardExtremitiesAsync(room.RoomId));
+        Assert.Equal(current, await Db.State.GetCurrentStateAsync(room.RoomId));
+        var timeline = await Db.Events.GetRoomTimelineAsync(room.RoomId, StreamPosition.Zero, max, 100);
+        Assert.DoesNotContain(timeline.Events, e => e.EventId == message.EventId || e.EventId == name.EventId);
+        var page = await Db.Events.PaginateAsync(room.RoomId, TopologicalToken.End, PaginationDirection.Backwards, 100);
+        var order = page.Events.Select(e => e.EventId).ToList();
+        Assert.Contains(live.EventId, order);
+        Assert.InRange(order.IndexOf(message.EventId), 0, order.IndexOf(name.EventId) - 1);
+
+        // Once in the timeline, the same event is deduplicated like any other.
+        var again = await Db.Events.PersistAsync(new PersistEventRequest(message) { IsBackfilled = true, StateBefore = StateInput.Empty });
+        Assert.True(again.Deduplicated);
+        Assert.Equal(backfilled.StreamPosition, again.StreamPosition);
     }
 }
 

@@ -61,6 +61,25 @@ public abstract class MediaStoreTests : StorageTestBase
         Assert.Equal(["shared"], await Db.Media.DeleteAsync("m2"));
         Assert.Null(await Db.Media.DeleteAsync("m2"));
     }
+
+    [Fact]
+    public async Task Expired_pending_uploads_are_swept_and_others_kept()
+    {
+        var alice = Ids.User("alice");
+        Assert.True(await Db.Media.AddPendingAsync("old", alice, 100, 500, maxPending: 5, nowTs: 100));
+        Assert.True(await Db.Media.AddPendingAsync("fresh", alice, 100, 2000, maxPending: 5, nowTs: 100));
+        Assert.True(await Db.Media.AddPendingAsync("done", alice, 100, 500, maxPending: 5, nowTs: 100));
+        Assert.True(await Db.Media.CompletePendingAsync("done", "text/plain", null, 1, "ee55"));
+        await Db.Media.AddUploadedAsync("plain", alice, "text/plain", null, 1, "ff66", 100);
+
+        Assert.Equal(1, await Db.Media.DeleteExpiredPendingAsync(1000));
+        Assert.Null(await Db.Media.GetAsync("old"));
+        Assert.NotNull(await Db.Media.GetAsync("fresh"));
+        Assert.NotNull(await Db.Media.GetAsync("done"));
+        Assert.NotNull(await Db.Media.GetAsync("plain"));
+        Assert.Equal(0, await Db.Media.DeleteExpiredPendingAsync(1000));
+        Assert.Equal(1, await Db.Media.DeleteExpiredPendingAsync(2000));
+    }
 }
 
 public sealed class MediaStoreTests_Sqlite : MediaStoreTests

@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Myelin.Server.Authentication;
 using Myelin.Server.ClientApi.Rooms;
+using Myelin.Protocol.Identifiers;
 using Myelin.Server.Configuration;
+using Myelin.Server.Federation.Queries;
 using Myelin.Server.Http;
 using Myelin.Server.Rooms;
 
@@ -57,9 +59,10 @@ public static class PublicRoomsEndpoints
         return MatrixResults.EmptyObject();
     }
 
-    private static async Task<IResult> ListAsync(string? limit, string? since, string? server, HttpContext context, PublicRoomDirectory directory, MyelinConfig config)
+    private static async Task<IResult> ListAsync(string? limit, string? since, string? server, HttpContext context, PublicRoomDirectory directory, MyelinConfig config,
+        RemoteRoomQueries remote)
     {
-        CheckServer(server, config);
+        var remoteServer = RemoteServer(server, config);
         int? parsedLimit = null;
         if (limit is not null)
         {
@@ -67,14 +70,19 @@ public static class PublicRoomsEndpoints
                 ? l
                 : throw MatrixException.InvalidParam($"'limit' must be a positive integer, not '{limit}'.");
         }
+        if (remoteServer is { } other)
+        {
+            return MatrixResults.Json(await remote.GetPublicRoomsAsync(other, parsedLimit, since, false, null, context.RequestAborted));
+        }
         var query = new PublicRoomsQuery { Limit = parsedLimit ?? PublicRoomsQuery.DefaultLimit, Since = since };
         return MatrixResults.Json(await directory.GetPageAsync(query, context.RequestAborted));
     }
 
-    private static async Task<IResult> SearchAsync(string? server, HttpContext context, Requester requester, PublicRoomDirectory directory, MyelinConfig config)
+    private static async Task<IResult> SearchAsync(string? server, HttpContext context, Requester requester, PublicRoomDirectory directory, MyelinConfig config,
+        RemoteRoomQueries remote)
     {
         _ = requester;
-        CheckServer(server, config);
+        var remoteServer = RemoteServer(server, config);
         var body = await context.Request.ReadJsonObjectAsync(context.RequestAborted);
         long? limit = body.OptionalInteger("limit");
         if (limit is <= 0)
@@ -98,6 +106,25 @@ public static class PublicRoomsEndpoints
                 }
             }
         }
+        bool? includeAllNetworks = body.OptionalBool("include_all_networks");
+        string? thirdPartyInstanceId = body.OptionalString("third_party_instance_id");
+        if (remoteServer is { } other)
+        {
+            // The same search, as validated, to the other server. spec: server-server public_rooms.yaml POST.
+            var forwarded = new JsonObject
+            {
+                ["limit"] = limit,
+                ["since"] = since,
+                ["filter"] = body.OptionalObject("filter")?.DeepClone(),
+                ["include_all_networks"] = includeAllNetworks,
+                ["third_party_instance_id"] = thirdPartyInstanceId,
+            };
+            foreach (string unset in forwarded.Where(p => p.Value is null).Select(p => p.Key).ToList())
+            {
+                forwarded.Remove(unset);
+            }
+            return MatrixResults.Json(await remote.SearchPublicRoomsAsync(other, forwarded, context.RequestAborted));
+        }
         var query = new PublicRoomsQuery
         {
             Limit = (int)Math.Min(limit ?? PublicRoomsQuery.DefaultLimit, PublicRoomsQuery.MaxLimit),
@@ -108,12 +135,13 @@ public static class PublicRoomsEndpoints
         return MatrixResults.Json(await directory.GetPageAsync(query, context.RequestAborted));
     }
 
-    /// <summary>Another server's directory needs federation; our own name is the same as asking without it.</summary>
-    private static void CheckServer(string? server, MyelinConfig config)
+    /// <summary>The other server whose directory is asked for, or null for ours (no <c>server</c>, or our own name).</summary>
+    private static ServerName? RemoteServer(string? server, MyelinConfig config)
     {
-        if (server is not null && server != config.ServerName.Value)
+        if (string.IsNullOrEmpty(server) || server == config.ServerName.Value)
         {
-            throw MatrixException.NotFound($"Listing the rooms of {server} needs federation, which is not available on this server yet.");
+            return null;
         }
+        return ServerName.TryParse(server, out var name) ? name : throw MatrixException.InvalidParam($"'server' is not a server name: '{server}'.");
     }
 }

@@ -35,11 +35,11 @@ public static class RoomAliasEndpoints
     private static async Task<IResult> ResolveAsync(string roomAlias, HttpContext context, RoomAliasDirectory aliases)
     {
         // spec: resolving an alias needs no access token.
-        var record = await aliases.ResolveAsync(roomAlias, context.RequestAborted);
+        var (roomId, servers) = await aliases.ResolveAsync(roomAlias, context.RequestAborted);
         return MatrixResults.Json(new JsonObject
         {
-            ["room_id"] = record.RoomId.Value,
-            ["servers"] = new JsonArray(record.Alias.Server.Value),
+            ["room_id"] = roomId.Value,
+            ["servers"] = new JsonArray([.. servers.Select(s => (JsonNode)s.Value)]),
         });
     }
 

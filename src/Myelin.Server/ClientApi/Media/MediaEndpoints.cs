@@ -1,15 +1,13 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Net.Http.Headers;
+using Myelin.Protocol.Identifiers;
 using Myelin.Server.Authentication;
 using Myelin.Server.Configuration;
 using Myelin.Server.Http;
 using Myelin.Server.Media;
-using Myelin.Storage.Media;
 
 namespace Myelin.Server.ClientApi.Media;
 
@@ -21,22 +19,6 @@ public static class MediaEndpoints
 {
     private const string LegacyPrefix = "/_matrix/media/v3";
     private const string AuthedPrefix = "/_matrix/client/v1/media";
-
-    /// <summary>spec: content-repo.yaml timeout_ms "Defaults to 20000 (20 seconds)"; capped as Synapse does.</summary>
-    private const long DefaultTimeoutMs = 20_000;
-    private const long MaxTimeoutMs = 120_000;
-
-    /// <summary>Largest thumbnail edge a client may ask for (Synapse's dynamic thumbnail limit is similar).</summary>
-    private const int MaxThumbnailDimension = 4096;
-
-    /// <summary>spec: content_repo.md "Serving inline content" — the only types served with Content-Disposition: inline.</summary>
-    private static readonly HashSet<string> InlineContentTypes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "text/css", "text/plain", "text/csv", "application/json", "application/ld+json", "image/jpeg", "image/gif", "image/png",
-        "image/apng", "image/webp", "image/avif", "video/mp4", "video/webm", "video/ogg", "video/quicktime", "audio/mp4",
-        "audio/webm", "audio/aac", "audio/mpeg", "audio/ogg", "audio/wave", "audio/wav", "audio/x-wav", "audio/x-pn-wav",
-        "audio/flac", "audio/x-flac",
-    };
 
     // spec: content_repo.md — the recommended policy for served content.
     private const string ContentSecurityPolicy =
@@ -50,25 +32,23 @@ public static class MediaEndpoints
         app.MapGet(AuthedPrefix + "/config", GetConfig);
         app.MapGet(LegacyPrefix + "/config", GetConfig);
         app.MapGet(AuthedPrefix + "/download/{serverName}/{mediaId}",
-            (string serverName, string mediaId, HttpContext context, Requester requester, MediaService media) =>
-                DownloadAsync(serverName, mediaId, null, context, media));
+            (string serverName, string mediaId, HttpContext context, Requester requester, MediaService media, RemoteMediaCache remote, MyelinConfig config) =>
+                DownloadAsync(serverName, mediaId, null, context, media, remote, config));
         app.MapGet(AuthedPrefix + "/download/{serverName}/{mediaId}/{fileName}",
-            (string serverName, string mediaId, string fileName, HttpContext context, Requester requester, MediaService media) =>
-                DownloadAsync(serverName, mediaId, fileName, context, media));
+            (string serverName, string mediaId, string fileName, HttpContext context, Requester requester, MediaService media, RemoteMediaCache remote,
+                MyelinConfig config) => DownloadAsync(serverName, mediaId, fileName, context, media, remote, config));
         app.MapGet(LegacyPrefix + "/download/{serverName}/{mediaId}",
-            (string serverName, string mediaId, HttpContext context, MediaService media, MyelinConfig config) =>
-                DownloadLegacyAsync(serverName, mediaId, null, context, media, config));
+            (string serverName, string mediaId, HttpContext context, MediaService media, RemoteMediaCache remote, MyelinConfig config) =>
+                DownloadAsync(serverName, mediaId, null, context, media, remote, RequireLegacy(config, "download")));
         app.MapGet(LegacyPrefix + "/download/{serverName}/{mediaId}/{fileName}",
-            (string serverName, string mediaId, string fileName, HttpContext context, MediaService media, MyelinConfig config) =>
-                DownloadLegacyAsync(serverName, mediaId, fileName, context, media, config));
+            (string serverName, string mediaId, string fileName, HttpContext context, MediaService media, RemoteMediaCache remote, MyelinConfig config) =>
+                DownloadAsync(serverName, mediaId, fileName, context, media, remote, RequireLegacy(config, "download")));
         app.MapGet(AuthedPrefix + "/thumbnail/{serverName}/{mediaId}",
-            (string serverName, string mediaId, HttpContext context, Requester requester, MediaService media) =>
-                ThumbnailAsync(serverName, mediaId, context, media));
+            (string serverName, string mediaId, HttpContext context, Requester requester, MediaService media, RemoteMediaCache remote, MyelinConfig config) =>
+                ThumbnailAsync(serverName, mediaId, context, media, remote, config));
         app.MapGet(LegacyPrefix + "/thumbnail/{serverName}/{mediaId}",
-            (string serverName, string mediaId, HttpContext context, MediaService media, MyelinConfig config) =>
-                config.LegacyMediaEnabled
-                    ? ThumbnailAsync(serverName, mediaId, context, media)
-                    : throw MatrixException.NotFound("Unauthenticated media access is disabled; use /_matrix/client/v1/media/thumbnail."));
+            (string serverName, string mediaId, HttpContext context, MediaService media, RemoteMediaCache remote, MyelinConfig config) =>
+                ThumbnailAsync(serverName, mediaId, context, media, remote, RequireLegacy(config, "thumbnail")));
         app.MapGet(AuthedPrefix + "/preview_url", PreviewUrl);
         app.MapGet(LegacyPrefix + "/preview_url", PreviewUrl);
         return app;
@@ -76,7 +56,7 @@ public static class MediaEndpoints
 
     private static async Task<IResult> UploadAsync(HttpContext context, Requester requester, MediaService media, RateLimiter rateLimiter)
     {
-        rateLimiter.Acquire(RateLimitAction.Message, RateLimiter.KeyFor(requester.UserId));
+        rateLimiter.Acquire(RateLimitAction.MediaCreate, RateLimiter.KeyFor(requester.UserId));
         var (contentType, fileName) = ReadUploadRequest(context, media);
         var uri = await media.UploadAsync(requester.UserId, context.Request.Body, contentType, fileName, context.RequestAborted);
         return MatrixResults.Json(new JsonObject { ["content_uri"] = uri.Value });
@@ -84,7 +64,7 @@ public static class MediaEndpoints
 
     private static async Task<IResult> CreateAsync(HttpContext context, Requester requester, MediaService media, RateLimiter rateLimiter)
     {
-        rateLimiter.Acquire(RateLimitAction.Message, RateLimiter.KeyFor(requester.UserId));
+        rateLimiter.Acquire(RateLimitAction.MediaCreate, RateLimiter.KeyFor(requester.UserId));
         var (uri, expires) = await media.CreatePendingAsync(requester.UserId, context.RequestAborted);
         return MatrixResults.Json(new JsonObject { ["content_uri"] = uri.Value, ["unused_expires_at"] = expires });
     }
@@ -92,7 +72,7 @@ public static class MediaEndpoints
     private static async Task<IResult> UploadToCreatedAsync(string serverName, string mediaId, HttpContext context, Requester requester,
         MediaService media, RateLimiter rateLimiter)
     {
-        rateLimiter.Acquire(RateLimitAction.Message, RateLimiter.KeyFor(requester.UserId));
+        rateLimiter.Acquire(RateLimitAction.MediaCreate, RateLimiter.KeyFor(requester.UserId));
         var (contentType, fileName) = ReadUploadRequest(context, media);
         await media.UploadPendingAsync(requester.UserId, serverName, mediaId, context.Request.Body, contentType, fileName, context.RequestAborted);
         return MatrixResults.EmptyObject();
@@ -101,99 +81,98 @@ public static class MediaEndpoints
     private static IResult GetConfig(Requester requester, MediaService media) =>
         MatrixResults.Json(new JsonObject { ["m.upload.size"] = media.MaxUploadSize });
 
-    private static Task DownloadLegacyAsync(string serverName, string mediaId, string? fileName, HttpContext context, MediaService media,
-        MyelinConfig config)
-    {
-        if (!config.LegacyMediaEnabled)
-        {
-            // spec: content_repo.md — servers SHOULD "freeze" the deprecated unauthenticated endpoints.
-            throw MatrixException.NotFound("Unauthenticated media access is disabled; use /_matrix/client/v1/media/download.");
-        }
-        return DownloadAsync(serverName, mediaId, fileName, context, media);
-    }
+    private static MyelinConfig RequireLegacy(MyelinConfig config, string endpoint) =>
+        // spec: content_repo.md — servers SHOULD "freeze" the deprecated unauthenticated endpoints.
+        config.LegacyMediaEnabled ? config
+            : throw MatrixException.NotFound($"Unauthenticated media access is disabled; use /_matrix/client/v1/media/{endpoint}.");
 
     private static IResult PreviewUrl(Requester requester) =>
         // URL previews are off (Myelin does not fetch them); Synapse answers the same way when url_preview_enabled is false.
         throw MatrixException.UnrecognizedEndpoint("URL previews are disabled on this server.");
 
-    private static async Task DownloadAsync(string serverName, string mediaId, string? fileName, HttpContext context, MediaService media)
-    {
-        var timeout = TimeSpan.FromMilliseconds(ParseTimeout(context.Request.Query["timeout_ms"]));
-        var item = await media.GetForDownloadAsync(serverName, mediaId, timeout, context.RequestAborted);
-        await using var content = media.OpenContent(item);
-        WriteContentHeaders(context.Response, item, fileName ?? item.UploadName);
-        context.Response.ContentLength = content.Length;
-        await content.CopyToAsync(context.Response.Body, context.RequestAborted);
-    }
-
-    private static async Task ThumbnailAsync(string serverName, string mediaId, HttpContext context, MediaService media)
+    private static async Task DownloadAsync(string serverName, string mediaId, string? fileName, HttpContext context, MediaService media,
+        RemoteMediaCache remote, MyelinConfig config)
     {
         var query = context.Request.Query;
-        int width = ParseDimension(query["width"], "width");
-        int height = ParseDimension(query["height"], "height");
-        var method = query["method"].Count == 0 ? ThumbnailMethod.Scale : query["method"][0] switch
+        var timeout = MediaQuery.Timeout(query);
+        if (RemoteOrigin(serverName, mediaId, query, config) is { } origin)
         {
-            "scale" => ThumbnailMethod.Scale,
-            "crop" => ThumbnailMethod.Crop,
-            _ => throw MatrixException.InvalidParam("'method' must be 'crop' or 'scale'."),
-        };
-        if (query["animated"].Count > 0 && query["animated"][0] is not ("true" or "false"))
-        {
-            throw MatrixException.InvalidParam("'animated' must be 'true' or 'false'.");
+            var (cached, remoteContent) = await remote.GetAsync(origin, mediaId, timeout, context.RequestAborted);
+            await using (remoteContent)
+            {
+                // spec: authed-content-repo.yaml — "the remote server's filename in the Content-Disposition header is used".
+                await WriteContentAsync(context, remoteContent, cached.ContentType, fileName ?? cached.UploadName);
+            }
+            return;
         }
-        var timeout = TimeSpan.FromMilliseconds(ParseTimeout(query["timeout_ms"]));
         var item = await media.GetForDownloadAsync(serverName, mediaId, timeout, context.RequestAborted);
-        // Thumbnails are static; spec: animated=true "SHOULD" (not MUST) return an animated thumbnail.
-        var thumbnail = await media.GetThumbnailAsync(item, width, height, method, context.RequestAborted);
+        await using var content = media.OpenContent(item);
+        await WriteContentAsync(context, content, item.ContentType, fileName ?? item.UploadName);
+    }
+
+    private static async Task ThumbnailAsync(string serverName, string mediaId, HttpContext context, MediaService media, RemoteMediaCache remote,
+        MyelinConfig config)
+    {
+        var query = context.Request.Query;
+        var request = MediaQuery.Thumbnail(query);
+        if (RemoteOrigin(serverName, mediaId, query, config) is { } origin)
+        {
+            var (cached, remoteContent) = await remote.GetThumbnailAsync(origin, mediaId, request.Width, request.Height, request.Method, request.Timeout,
+                context.RequestAborted);
+            await using (remoteContent)
+            {
+                await WriteContentAsync(context, remoteContent, cached.ContentType, null);
+            }
+            return;
+        }
+        var item = await media.GetForDownloadAsync(serverName, mediaId, request.Timeout, context.RequestAborted);
+        var thumbnail = await media.GetThumbnailAsync(item, request.Width, request.Height, request.Method, context.RequestAborted);
         await using var content = thumbnail?.Content ?? media.OpenContent(item);
-        WriteContentHeaders(context.Response, item, thumbnail is null ? item.UploadName : null, thumbnail?.ContentType);
+        await WriteContentAsync(context, content, thumbnail?.ContentType ?? item.ContentType, thumbnail is null ? item.UploadName : null);
+    }
+
+    /// <summary>
+    /// The origin of media on another server, or null for our own. <c>allow_remote=false</c>, an invalid server name
+    /// or a media ID the spec's grammar forbids answer 404 M_NOT_FOUND without contacting anyone.
+    /// </summary>
+    private static ServerName? RemoteOrigin(string serverName, string mediaId, IQueryCollection query, MyelinConfig config)
+    {
+        if (serverName == config.ServerName.Value)
+        {
+            return null;
+        }
+        // spec: content-repo.yaml allow_remote "should not attempt to fetch the media if it is deemed remote".
+        if (!MediaQuery.AllowRemote(query))
+        {
+            throw MatrixException.NotFound("Remote media is not fetched when allow_remote is false.");
+        }
+        // spec: content_repo.md — media IDs "MUST consist of only alphanumeric (A-Za-z0-9), _ and - characters".
+        if (!ServerName.TryParse(serverName, out var origin) || mediaId.Length is 0 or > 255
+            || !mediaId.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            throw MatrixException.NotFound("Media not found.");
+        }
+        return origin;
+    }
+
+    private static async Task WriteContentAsync(HttpContext context, Stream content, string? contentType, string? fileName)
+    {
+        WriteContentHeaders(context.Response, contentType, fileName);
         context.Response.ContentLength = content.Length;
         await content.CopyToAsync(context.Response.Body, context.RequestAborted);
     }
 
-    private static int ParseDimension(Microsoft.Extensions.Primitives.StringValues value, string name)
+    /// <summary>The headers of served media: type, disposition and the spec's recommended security headers.</summary>
+    internal static void WriteContentHeaders(HttpResponse response, string? contentType, string? fileName)
     {
-        if (value.Count == 0)
-        {
-            throw MatrixException.MissingParam($"'{name}' is required.");
-        }
-        if (!int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out int pixels) || pixels < 1 || pixels > MaxThumbnailDimension)
-        {
-            throw MatrixException.InvalidParam($"'{name}' must be an integer from 1 to {MaxThumbnailDimension}.");
-        }
-        return pixels;
-    }
-
-    private static void WriteContentHeaders(HttpResponse response, LocalMedia item, string? fileName, string? contentTypeOverride = null)
-    {
-        string contentType = contentTypeOverride ?? item.ContentType ?? "application/octet-stream";
-        string mediaType = contentType.Split(';', 2)[0].Trim();
+        string type = MediaHeaders.ContentTypeOrDefault(contentType);
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = contentType;
-        var disposition = new ContentDispositionHeaderValue(InlineContentTypes.Contains(mediaType) ? "inline" : "attachment");
-        if (!string.IsNullOrEmpty(fileName))
-        {
-            // Sets filename (ASCII fallback) and filename* (RFC 5987 UTF-8) when needed.
-            disposition.SetHttpFileName(fileName);
-        }
-        response.Headers.ContentDisposition = disposition.ToString();
+        response.ContentType = type;
+        response.Headers.ContentDisposition = MediaHeaders.ContentDisposition(type, fileName);
         response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
         // spec: content_repo.md (v1.4) "Cross-Origin-Resource-Policy: cross-origin".
         response.Headers["Cross-Origin-Resource-Policy"] = "cross-origin";
         response.Headers.XContentTypeOptions = "nosniff";
-    }
-
-    private static long ParseTimeout(Microsoft.Extensions.Primitives.StringValues value)
-    {
-        if (value.Count == 0)
-        {
-            return DefaultTimeoutMs;
-        }
-        if (!long.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out long ms))
-        {
-            throw MatrixException.InvalidParam("'timeout_ms' must be a non-negative integer.");
-        }
-        return Math.Min(ms, MaxTimeoutMs);
     }
 
     private static (string? ContentType, string? FileName) ReadUploadRequest(HttpContext context, MediaService media)

@@ -33,17 +33,37 @@ public static class MembershipEndpoints
     private static async Task<IResult> JoinByIdAsync(string roomId, HttpContext context, Requester requester, RoomMembership membership, RateLimiter rateLimiter)
     {
         var room = RequestFields.ParseRoomId(roomId);
-        return await JoinRoomAsync(room, context, requester, membership, rateLimiter);
+        return await JoinRoomAsync(room, [], context, requester, membership, rateLimiter);
     }
 
     private static async Task<IResult> JoinAsync(string roomIdOrAlias, HttpContext context, Requester requester, RoomMembership membership, RateLimiter rateLimiter)
     {
         // spec: server_name / via only matter for joins over federation; local rooms ignore them.
-        var room = await membership.ResolveRoomAsync(roomIdOrAlias, context.RequestAborted);
-        return await JoinRoomAsync(room, context, requester, membership, rateLimiter);
+        var via = ViaServers(context);
+        var (room, aliasServers) = await membership.ResolveRoomAsync(roomIdOrAlias, context.RequestAborted);
+        return await JoinRoomAsync(room, [.. via, .. aliasServers], context, requester, membership, rateLimiter);
     }
 
-    private static async Task<IResult> JoinRoomAsync(RoomId room, HttpContext context, Requester requester, RoomMembership membership, RateLimiter rateLimiter)
+    /// <summary>spec: joining.yaml / knocking.yaml: <c>via</c> (v1.12) and the deprecated <c>server_name</c>, each repeatable.</summary>
+    private static List<ServerName> ViaServers(HttpContext context)
+    {
+        var servers = new List<ServerName>();
+        foreach (string name in (string[])["via", "server_name"])
+        {
+            foreach (string? value in context.Request.Query[name])
+            {
+                if (!ServerName.TryParse(value, out var server))
+                {
+                    throw MatrixException.InvalidParam($"'{value}' in {name} is not a server name.");
+                }
+                servers.Add(server);
+            }
+        }
+        return servers;
+    }
+
+    private static async Task<IResult> JoinRoomAsync(RoomId room, IReadOnlyList<ServerName> via, HttpContext context, Requester requester, RoomMembership membership,
+        RateLimiter rateLimiter)
     {
         var body = await RequestFields.ReadOptionalJsonObjectAsync(context);
         string? reason = body.OptionalString("reason");
@@ -52,7 +72,7 @@ public static class MembershipEndpoints
             throw MatrixException.Forbidden("Joining with third_party_signed is not supported: this server does not use an identity server.");
         }
         rateLimiter.Acquire(RateLimitAction.Message, RateLimiter.KeyFor(requester.UserId));
-        await membership.JoinAsync(requester.UserId, room, reason, requester.IsGuest, context.RequestAborted);
+        await membership.JoinAsync(requester.UserId, room, reason, requester.IsGuest, context.RequestAborted, via);
         return MatrixResults.Json(new JsonObject { ["room_id"] = room.Value });
     }
 
@@ -107,11 +127,12 @@ public static class MembershipEndpoints
 
     private static async Task<IResult> KnockAsync(string roomIdOrAlias, HttpContext context, Requester requester, RoomMembership membership, RateLimiter rateLimiter)
     {
-        var room = await membership.ResolveRoomAsync(roomIdOrAlias, context.RequestAborted);
+        var via = ViaServers(context);
+        var (room, aliasServers) = await membership.ResolveRoomAsync(roomIdOrAlias, context.RequestAborted);
         var body = await RequestFields.ReadOptionalJsonObjectAsync(context);
         string? reason = body.OptionalString("reason");
         rateLimiter.Acquire(RateLimitAction.Message, RateLimiter.KeyFor(requester.UserId));
-        await membership.KnockAsync(requester.UserId, room, reason, context.RequestAborted);
+        await membership.KnockAsync(requester.UserId, room, reason, context.RequestAborted, [.. via, .. aliasServers]);
         return MatrixResults.Json(new JsonObject { ["room_id"] = room.Value });
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Myelin.Protocol.Events;
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Authentication;
+using Myelin.Server.Federation.Queries;
 using Myelin.Server.Http;
 
 namespace Myelin.Server.ClientApi.Spaces;
@@ -30,7 +31,8 @@ public static class SpaceHierarchyEndpoints
         return app;
     }
 
-    private static async Task<IResult> GetHierarchyAsync(string roomId, HttpRequest request, Requester requester, RoomSummaries summaries, CancellationToken cancellationToken)
+    private static async Task<IResult> GetHierarchyAsync(string roomId, HttpRequest request, Requester requester, RoomSummaries summaries,
+        RemoteRoomQueries remote, CancellationToken cancellationToken)
     {
         if (!RoomId.TryParse(roomId, out var root))
         {
@@ -53,7 +55,11 @@ public static class SpaceHierarchyEndpoints
         }
 
         var rootState = await summaries.GetStateAsync(root, cancellationToken);
-        if (rootState is null || !await summaries.CanPreviewAsync(requester.UserId, root, rootState, cancellationToken))
+        if (rootState is null)
+        {
+            return await RemoteHierarchyAsync(root, request, remote, suggestedOnly, limit, maxDepth, skip, cancellationToken);
+        }
+        if (!await summaries.CanPreviewAsync(requester.UserId, root, rootState, cancellationToken))
         {
             throw MatrixException.Forbidden("You are not allowed to view this room.");
         }
@@ -105,8 +111,39 @@ public static class SpaceHierarchyEndpoints
         return MatrixResults.Json(body);
     }
 
+    /// <summary>
+    /// A space this server is not in: asked over federation of the servers in <c>via</c> (unspecced, as Synapse's
+    /// MSC4235) and the room ID's server. spec: server-server "Spaces" — the remote answers for our server; it returns
+    /// the space and its direct children, so the walk stops at depth 1.
+    /// </summary>
+    private static async Task<IResult> RemoteHierarchyAsync(RoomId root, HttpRequest request, RemoteRoomQueries remote, bool suggestedOnly,
+        int limit, int maxDepth, int skip, CancellationToken cancellationToken)
+    {
+        var servers = new List<ServerName>();
+        foreach (string? via in request.Query["via"])
+        {
+            if (ServerName.TryParse(via, out var server))
+            {
+                servers.Add(server);
+            }
+        }
+        if (root.Server is { } own)
+        {
+            servers.Add(own);
+        }
+        var rooms = await remote.GetRemoteHierarchyAsync(root, servers, suggestedOnly, maxDepth, cancellationToken)
+            ?? throw MatrixException.Forbidden("This room is not known here and no server in it could be asked.");
+        var page = rooms.Skip(skip).Take(limit).ToList();
+        var body = new JsonObject { ["rooms"] = new JsonArray([.. page]) };
+        if (skip + page.Count < rooms.Count)
+        {
+            body["next_batch"] = string.Create(CultureInfo.InvariantCulture, $"{skip + limit}_{maxDepth}_{(suggestedOnly ? 1 : 0)}");
+        }
+        return MatrixResults.Json(body);
+    }
+
     /// <summary>Valid children (content with a non-empty <c>via</c>), in the spec's order ("Ordering of children within a space").</summary>
-    private static List<Pdu> Children(IReadOnlyDictionary<StateKey, Pdu> state, bool suggestedOnly)
+    internal static List<Pdu> Children(IReadOnlyDictionary<StateKey, Pdu> state, bool suggestedOnly)
     {
         var children = state.Values.Where(e => e.Type == SpaceChild && e.StateKey is not null
             && e.Content.ValueKind == JsonValueKind.Object && e.Content.TryGetProperty("via", out var via) && via.ValueKind == JsonValueKind.Array && via.GetArrayLength() > 0)
@@ -125,7 +162,7 @@ public static class SpaceHierarchyEndpoints
         child.Content.TryGetProperty("order", out var order) && order.ValueKind == JsonValueKind.String && order.GetString() is { Length: <= 50 } value
         && value.All(c => c >= '\x20' && c <= '\x7E') ? value : null;
 
-    private static JsonNode StrippedChild(Pdu child) => new JsonObject
+    internal static JsonNode StrippedChild(Pdu child) => new JsonObject
     {
         ["type"] = child.Type,
         ["state_key"] = child.StateKey,

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Myelin.Server.Authentication;
 using Myelin.Server.Events;
+using Myelin.Server.Federation.Backfill;
 using Myelin.Server.Http;
 using Myelin.Server.Timeline;
 using Myelin.Server.Visibility;
@@ -21,7 +22,7 @@ public static class MessagesEndpoints
     }
 
     private static async Task<IResult> GetMessagesAsync(string roomId, HttpRequest request, Requester requester, RoomTimeline timeline,
-        HistoryVisibility visibility, RelationAggregator aggregator, ClientEvents clientEvents, CancellationToken cancellationToken)
+        HistoryVisibility visibility, RelationAggregator aggregator, ClientEvents clientEvents, RoomBackfiller backfiller, CancellationToken cancellationToken)
     {
         var room = TimelineQuery.RoomId(roomId);
         var direction = TimelineQuery.Direction(request, null);
@@ -56,6 +57,13 @@ public static class MessagesEndpoints
         }
 
         var page = await timeline.PaginateAsync(requester.UserId, room, from, direction, limit, to, filter, cancellationToken);
+        // Our history ran out before the room's beginning (e.g. we joined late): one backfill from the servers in the
+        // room, then the same page again. spec: server-server "Backfilling and retrieving missing events".
+        if (backwards && page.End is null && page.Events.Count < limit && to is null
+            && await backfiller.TryBackfillAsync(room, cancellationToken))
+        {
+            page = await timeline.PaginateAsync(requester.UserId, room, from, direction, limit, to, filter, cancellationToken);
+        }
         var relations = await aggregator.AggregateAsync(page.Events, requester.UserId, cancellationToken);
         var chunk = await clientEvents.SerializeAsync(page.Events, requester, includeRoomId: true, relations, cancellationToken);
         var body = new JsonObject

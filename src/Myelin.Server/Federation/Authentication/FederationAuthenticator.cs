@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Myelin.Protocol.Identifiers;
 using Myelin.Server.Configuration;
 using Myelin.Server.Federation.Keys;
+using Myelin.Server.Federation.Sending;
 using Myelin.Server.Http;
 
 namespace Myelin.Server.Federation.Authentication;
@@ -22,9 +23,11 @@ public sealed partial class FederationAuthenticator
     private readonly RemoteServerKeys _keys;
     private readonly TimeProvider _time;
     private readonly ILogger<FederationAuthenticator> _logger;
+    private readonly IFederationSender _sender;
 
-    public FederationAuthenticator(MyelinConfig config, RemoteServerKeys keys, TimeProvider time, ILogger<FederationAuthenticator> logger)
+    public FederationAuthenticator(MyelinConfig config, RemoteServerKeys keys, TimeProvider time, ILogger<FederationAuthenticator> logger, IFederationSender sender)
     {
+        _sender = sender;
         _config = config;
         _keys = keys;
         _time = time;
@@ -90,6 +93,8 @@ public sealed partial class FederationAuthenticator
         }
         var result = new FederationOrigin(origin);
         context.Items[ItemKey] = result;
+        // The origin is evidently up: retry what we have queued for it now rather than after its backoff.
+        _sender.OnServerSeen(origin);
         return result;
     }
 

@@ -55,6 +55,92 @@ public sealed class FederationClient
     public async Task<JsonElement> SendAsync(HttpMethod method, ServerName destination, string pathAndQuery, JsonElement? body, bool authenticated,
         CancellationToken cancellationToken = default)
     {
+        using var request = await CreateRequestAsync(method, destination, pathAndQuery, body, authenticated, "application/json", cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.RequestTimeout);
+        using var response = await SendRequestAsync(request, destination, method, pathAndQuery, timeout.Token, cancellationToken);
+        JsonElement? json = await ReadJsonAsync(response, destination, timeout.Token, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw ErrorResponse(response, json, destination, method, pathAndQuery);
+        }
+        if (json is not { ValueKind: JsonValueKind.Object } result)
+        {
+            throw new FederationRequestException(destination, $"{method} {pathAndQuery} did not answer a JSON object.", (int)response.StatusCode);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A GET whose answer is not JSON (media: spec: server-server "Content Repository"), signed unless
+    /// <paramref name="authenticated"/> is false (the deprecated <c>/_matrix/media</c> endpoints). Returns the
+    /// successful response as soon as its headers arrived (within <paramref name="headersTimeout"/>); the caller owns
+    /// it and reads the body under its own limits. An error response, a failure or the timeout throw
+    /// <see cref="FederationRequestException"/> (with the status and errcode of an error response).
+    /// </summary>
+    public async Task<HttpResponseMessage> GetStreamingAsync(ServerName destination, string pathAndQuery, bool authenticated, TimeSpan headersTimeout,
+        CancellationToken cancellationToken = default)
+    {
+        using var request = await CreateRequestAsync(HttpMethod.Get, destination, pathAndQuery, null, authenticated, "*/*", cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(headersTimeout);
+        var response = await SendRequestAsync(request, destination, HttpMethod.Get, pathAndQuery, timeout.Token, cancellationToken);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+        using (response)
+        {
+            JsonElement? json = await ReadJsonAsync(response, destination, timeout.Token, cancellationToken);
+            throw ErrorResponse(response, json, destination, HttpMethod.Get, pathAndQuery);
+        }
+    }
+
+    /// <summary>
+    /// An unsigned GET of an absolute http(s) URL another server pointed us at (a media <c>Location</c>), through the
+    /// same address filter as all federation traffic, following up to 5 redirects. Returns the successful response
+    /// with its headers read; the caller owns it. Failures throw <see cref="FederationRequestException"/> naming
+    /// <paramref name="origin"/>.
+    /// </summary>
+    public async Task<HttpResponseMessage> GetUrlAsync(ServerName origin, Uri url, TimeSpan headersTimeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(headersTimeout);
+        for (int hop = 0; ; hop++)
+        {
+            if (!url.IsAbsoluteUri || url.Scheme is not ("https" or "http"))
+            {
+                throw new FederationRequestException(origin, $"Refusing to fetch '{url}': not an http(s) URL.");
+            }
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            var response = await SendRequestAsync(request, origin, HttpMethod.Get, url.GetLeftPart(UriPartial.Path), timeout.Token, cancellationToken);
+            int status = (int)response.StatusCode;
+            if (status is >= 300 and < 400 && response.Headers.Location is { } next)
+            {
+                response.Dispose();
+                // spec: "30x redirects should be followed, however redirection loops should be avoided".
+                if (hop >= 5)
+                {
+                    throw new FederationRequestException(origin, $"Too many redirects fetching '{url.GetLeftPart(UriPartial.Path)}'.", status);
+                }
+                url = next.IsAbsoluteUri ? next : new Uri(url, next);
+                continue;
+            }
+            if (response.IsSuccessStatusCode)
+            {
+                return response;
+            }
+            using (response)
+            {
+                throw new FederationRequestException(origin, $"GET {url.GetLeftPart(UriPartial.Path)} answered {status}.", status);
+            }
+        }
+    }
+
+    private async Task<HttpRequestMessage> CreateRequestAsync(HttpMethod method, ServerName destination, string pathAndQuery, JsonElement? body,
+        bool authenticated, string accept, CancellationToken cancellationToken)
+    {
         if (!pathAndQuery.StartsWith("/_matrix/", StringComparison.Ordinal))
         {
             throw new ArgumentException("Federation request targets start with /_matrix/.", nameof(pathAndQuery));
@@ -69,10 +155,10 @@ public sealed class FederationClient
         }
         ResolvedServer target = await _resolver.ResolveAsync(destination, cancellationToken);
         string connectHost = target.ConnectHost.Contains(':', StringComparison.Ordinal) && !target.ConnectHost.StartsWith('[') ? $"[{target.ConnectHost}]" : target.ConnectHost;
-        using var request = new HttpRequestMessage(method, new Uri($"https://{connectHost}:{target.Port}{pathAndQuery}"));
+        var request = new HttpRequestMessage(method, new Uri($"https://{connectHost}:{target.Port}{pathAndQuery}"));
         // The Host header also sets the TLS SNI and the certificate name checked. spec: "Resolving server names".
         request.Headers.Host = target.HostHeader;
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         if (body is { } content)
         {
             request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(content));
@@ -83,13 +169,15 @@ public sealed class FederationClient
             var authorization = FederationRequestSigning.Sign(method.Method, pathAndQuery, _keys.ServerName, destination, body, _keys.SigningKey);
             request.Headers.TryAddWithoutValidation("Authorization", authorization.Format());
         }
+        return request;
+    }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
-        HttpResponseMessage response;
+    private async Task<HttpResponseMessage> SendRequestAsync(HttpRequestMessage request, ServerName destination, HttpMethod method, string pathAndQuery,
+        CancellationToken timeoutToken, CancellationToken cancellationToken)
+    {
         try
         {
-            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeoutToken);
         }
         catch (HttpRequestException e)
         {
@@ -99,24 +187,17 @@ public sealed class FederationClient
         {
             throw new FederationRequestException(destination, $"{method} {pathAndQuery} timed out.", inner: e);
         }
-        using (response)
-        {
-            JsonElement? json = await ReadJsonAsync(response, destination, timeout.Token, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                string? errcode = json is { ValueKind: JsonValueKind.Object } error && error.TryGetProperty("errcode", out var e) && e.ValueKind == JsonValueKind.String
-                    ? e.GetString() : null;
-                string? message = json is { ValueKind: JsonValueKind.Object } error2 && error2.TryGetProperty("error", out var m) && m.ValueKind == JsonValueKind.String
-                    ? m.GetString() : null;
-                throw new FederationRequestException(destination, $"{method} {pathAndQuery} answered {(int)response.StatusCode} {errcode} {message}".TrimEnd(),
-                    (int)response.StatusCode, errcode);
-            }
-            if (json is not { ValueKind: JsonValueKind.Object } result)
-            {
-                throw new FederationRequestException(destination, $"{method} {pathAndQuery} did not answer a JSON object.", (int)response.StatusCode);
-            }
-            return result;
-        }
+    }
+
+    private static FederationRequestException ErrorResponse(HttpResponseMessage response, JsonElement? json, ServerName destination, HttpMethod method,
+        string pathAndQuery)
+    {
+        string? errcode = json is { ValueKind: JsonValueKind.Object } error && error.TryGetProperty("errcode", out var e) && e.ValueKind == JsonValueKind.String
+            ? e.GetString() : null;
+        string? message = json is { ValueKind: JsonValueKind.Object } error2 && error2.TryGetProperty("error", out var m) && m.ValueKind == JsonValueKind.String
+            ? m.GetString() : null;
+        return new FederationRequestException(destination, $"{method} {pathAndQuery} answered {(int)response.StatusCode} {errcode} {message}".TrimEnd(),
+            (int)response.StatusCode, errcode);
     }
 
     private async Task<JsonElement?> ReadJsonAsync(HttpResponseMessage response, ServerName destination, CancellationToken timeoutToken, CancellationToken cancellationToken)

@@ -28,43 +28,11 @@ public static class FederationHttpHandler
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             AutomaticDecompression = DecompressionMethods.None,
-            ConnectCallback = (context, cancellationToken) => ConnectAsync(context.DnsEndPoint, dns, filter, cancellationToken),
+            ConnectCallback = (context, cancellationToken) => filter.ConnectAsync(context.DnsEndPoint, dns, cancellationToken),
         };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) =>
             ValidateCertificate(certificate, chain, errors, customRoots);
         return handler;
-    }
-
-    private static async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, IFederationDns dns, OutboundIpFilter filter, CancellationToken cancellationToken)
-    {
-        IReadOnlyList<IPAddress> addresses = IPAddress.TryParse(endPoint.Host.Trim('[', ']'), out var literal)
-            ? [literal]
-            : await dns.ResolveAddressesAsync(endPoint.Host, cancellationToken);
-        if (addresses.Count == 0)
-        {
-            throw new HttpRequestException($"{endPoint.Host} does not resolve to an address.");
-        }
-        var allowed = addresses.Where(filter.IsAllowed).ToList();
-        if (allowed.Count == 0)
-        {
-            throw new HttpRequestException($"{endPoint.Host} resolves only to addresses blocked by ip_range_blacklist.");
-        }
-        Exception? last = null;
-        foreach (var address in allowed)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, endPoint.Port), cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                last = e;
-            }
-        }
-        throw new HttpRequestException($"Cannot connect to {endPoint.Host}:{endPoint.Port}: {last?.Message}", last);
     }
 
     private static bool ValidateCertificate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, X509Certificate2Collection customRoots)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Myelin.Protocol.Crypto;
+using Myelin.Server.Tests.ClientApi.Accounts;
 using Myelin.Server.Tests.ClientApi.Rooms;
 using Myelin.Server.Tests.ClientApi.Sync;
 using Myelin.Server.Tests.Support;
@@ -213,6 +214,40 @@ public abstract class KeysTests
         var sync = await poll;
         Assert.Contains(alice.UserId.Value, sync["device_lists"]!["changed"]!.AsArray().Select(u => u!.GetValue<string>()));
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15));
+    }
+
+    [Fact]
+    public async Task A_long_polling_sync_of_a_room_mate_wakes_when_a_device_logs_out_or_is_deleted()
+    {
+        // Without the wake-up, bob's client keeps encrypting room keys for a device that is gone until its
+        // long-poll times out by itself (spec: client-server "Tracking the device list for a user").
+        await using var server = await TestHomeserver.StartAsync(Engine);
+        var alice = await server.RegisterAsync();
+        var bob = await server.CreateUserAsync("bob");
+        string room = await alice.CreateRoomAsync(new { preset = "public_chat" });
+        await MatrixAssert.OkAsync(await bob.PostAsync(V3 + "/join/" + room, new { }));
+
+        foreach (string how in (string[])["logout", "delete"])
+        {
+            var login = await server.LoginAsync(alice.UserId.Value, alice.Password);
+            var second = new TestUser(server, alice.UserId, login["access_token"]!.GetValue<string>(), login["device_id"]!.GetValue<string>(), alice.Password);
+            string since = SyncClient.NextBatch(await bob.SyncAsync());
+            var started = DateTime.UtcNow;
+            var poll = bob.SyncAsync(since, "timeout=20000");
+            await Task.Delay(300);
+            if (how == "logout")
+            {
+                await MatrixAssert.OkAsync(await second.PostAsync(V3 + "/logout", new { }));
+            }
+            else
+            {
+                await MatrixAssert.OkAsync(await alice.WithPasswordAuthAsync(HttpMethod.Delete, V3 + "/devices/" + second.DeviceId,
+                    auth => auth is null ? new { } : (object)new { auth }));
+            }
+            var sync = await poll;
+            Assert.Contains(alice.UserId.Value, sync["device_lists"]!["changed"]!.AsArray().Select(u => u!.GetValue<string>()));
+            Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(15), $"{how}: the long-poll was not woken");
+        }
     }
 
     [Fact]

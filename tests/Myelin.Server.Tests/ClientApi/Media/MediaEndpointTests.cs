@@ -171,7 +171,11 @@ public abstract class MediaEndpointTests
         string id = MediaIdOf(await MatrixAssert.OkAsync(await UploadAsync(user, [1], "text/plain", null)));
 
         await MatrixAssert.ErrorAsync(await user.GetAsync($"{Authed}/download/{serverName}/nothingHere"), 404, "M_NOT_FOUND");
-        await MatrixAssert.ErrorAsync(await user.GetAsync($"{Authed}/download/remote.example/{id}"), 404, "M_NOT_FOUND");
+        // Remote media: not fetched with allow_remote=false; an unreachable origin is a 502 (as Synapse answers).
+        await MatrixAssert.ErrorAsync(await user.GetAsync($"{Authed}/download/remote.invalid/{id}?allow_remote=false"), 404, "M_NOT_FOUND");
+        await MatrixAssert.ErrorAsync(await user.GetAsync($"{Authed}/download/remote.invalid/{id}"), 502, "M_UNKNOWN");
+        await MatrixAssert.ErrorAsync(await user.GetAsync($"{Authed}/download/remote.invalid/{id}?allow_remote=maybe"), 400, "M_INVALID_PARAM");
+        await MatrixAssert.ErrorAsync(await user.GetAsync($"{Authed}/download/remote.invalid/bad.id"), 404, "M_NOT_FOUND");
         await MatrixAssert.ErrorAsync(await server.Http.GetAsync($"{Authed}/download/{serverName}/{id}"), 401, "M_MISSING_TOKEN");
         await MatrixAssert.ErrorAsync(await server.Http.GetAsync($"{Legacy}/download/{serverName}/{id}"), 404, "M_NOT_FOUND");
         Assert.Equal(HttpStatusCode.OK, (await user.GetAsync($"{Authed}/download/{serverName}/{id}")).StatusCode);
@@ -182,7 +186,7 @@ public abstract class MediaEndpointTests
     {
         await using var server = await StartAsync(c => c with
         {
-            RateLimiting = new RateLimitingConfig { Enabled = true, Message = new RateLimitConfig(0.001, 2) },
+            RateLimiting = new RateLimitingConfig { Enabled = true, MediaCreate = new RateLimitConfig(0.001, 2) },
         });
         var alice = await server.RegisterAsync();
         var bob = await server.RegisterAsync();
@@ -191,6 +195,11 @@ public abstract class MediaEndpointTests
         var limited = await MatrixAssert.ErrorAsync(await UploadAsync(alice, [1], "text/plain", null), 429, "M_LIMIT_EXCEEDED");
         Assert.True(limited["retry_after_ms"]!.GetValue<long>() > 0);
         await MatrixAssert.OkAsync(await UploadAsync(bob, [1], "text/plain", null));
+        // rc_media_create is its own bucket: the uploader can still send the message that shares the picture.
+        var room = await MatrixAssert.OkAsync(await alice.PostAsync("/_matrix/client/v3/createRoom", new { }));
+        await MatrixAssert.OkAsync(await alice.PutAsync(
+            $"/_matrix/client/v3/rooms/{Uri.EscapeDataString(room["room_id"]!.GetValue<string>())}/send/m.room.message/t1",
+            new { msgtype = "m.text", body = "a picture" }));
     }
 
     [Fact]
