@@ -57,7 +57,8 @@ public sealed class CrossSigningService(MyelinDatabase database, E2eeKeyService 
         {
             return false;
         }
-        return upload.Any(k => !stored.TryGetValue(k.Key, out string? json) || !JsonNode.DeepEquals(JsonNode.Parse(json), k.Value));
+        // Compared without signatures: the stored master key gathers signatures of the user's devices (signatures/upload).
+        return upload.Any(k => !stored.TryGetValue(k.Key, out string? json) || !E2eeKeyService.SameIgnoringSignatures(JsonNode.Parse(json)!.AsObject(), k.Value));
     }
 
     /// <summary>Stores the keys after checking that the self- and user-signing keys are signed by the master key.</summary>
@@ -89,12 +90,47 @@ public sealed class CrossSigningService(MyelinDatabase database, E2eeKeyService 
                 throw new MatrixException(InvalidSignature, $"The {type} key is not signed by the master key.", 400);
             }
         }
-        var toStore = upload.ToDictionary(k => k.Key, k => k.Value.ToJsonString(), StringComparer.Ordinal);
-        bool changed = upload.Any(k => !stored.TryGetValue(k.Key, out string? old) || !JsonNode.DeepEquals(JsonNode.Parse(old), k.Value));
-        if (changed)
+        var toStore = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (type, key) in upload)
+        {
+            if (stored.TryGetValue(type, out string? oldJson) && E2eeKeyService.SameIgnoringSignatures(JsonNode.Parse(oldJson)!.AsObject(), key))
+            {
+                // The same key again: keep the signatures it gathered, add any new ones.
+                var merged = JsonNode.Parse(oldJson)!.AsObject();
+                MergeSignatures(merged, key);
+                if (!JsonNode.DeepEquals(merged, JsonNode.Parse(oldJson)))
+                {
+                    toStore[type] = merged.ToJsonString();
+                }
+                continue;
+            }
+            toStore[type] = key.ToJsonString();
+        }
+        if (toStore.Count > 0)
         {
             await database.E2eeKeys.SetCrossSigningKeysAsync(user, toStore, deviceListChange: true, cancellationToken);
             await keys.NotifyDeviceListChangeAsync(user, cancellationToken);
+        }
+    }
+
+    private static void MergeSignatures(JsonObject target, JsonObject source)
+    {
+        if (source["signatures"] is not JsonObject incoming)
+        {
+            return;
+        }
+        var signatures = target["signatures"] as JsonObject ?? (JsonObject)(target["signatures"] = new JsonObject());
+        foreach (var (signer, byKey) in incoming)
+        {
+            if (byKey is not JsonObject keysOfSigner)
+            {
+                continue;
+            }
+            var existing = signatures[signer] as JsonObject ?? (JsonObject)(signatures[signer] = new JsonObject());
+            foreach (var (keyId, signature) in keysOfSigner)
+            {
+                existing[keyId] = signature?.DeepClone();
+            }
         }
     }
 

@@ -4,6 +4,7 @@ using Myelin.Protocol.Authorization;
 using Myelin.Protocol.Crypto;
 using Myelin.Protocol.Events;
 using Myelin.Protocol.Identifiers;
+using Myelin.Protocol.Json;
 using Myelin.Server.Configuration;
 using Myelin.Server.E2ee.Federation;
 using Myelin.Server.Http;
@@ -38,15 +39,14 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
             throw MatrixException.InvalidParam($"'fallback_keys' has more than one key for algorithm '{duplicate.Key}'.");
         }
 
+        // Everything that can refuse the upload is checked before anything is stored: a 400 leaves the device as it was.
+        bool newDeviceKeys = false;
         if (deviceKeys is not null)
         {
             string? existing = await database.E2eeKeys.GetDeviceKeysAsync(user, device, cancellationToken);
             if (existing is null)
             {
-                if (await database.E2eeKeys.AddDeviceKeysAsync(user, device, deviceKeys.ToJsonString(), cancellationToken))
-                {
-                    await NotifyDeviceListChangeAsync(user, cancellationToken);
-                }
+                newDeviceKeys = true;
             }
             else if (!SameIgnoringSignatures(JsonNode.Parse(existing)!.AsObject(), deviceKeys))
             {
@@ -54,10 +54,15 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
                 throw MatrixException.InvalidParam("The device already has different identity keys; log in as a new device to change them.");
             }
         }
+        // One-time keys are checked for conflicts and stored in one transaction, so this is the last step that can refuse.
         if (oneTimeKeys.Count > 0
             && await database.E2eeKeys.AddOneTimeKeysAsync(user, device, oneTimeKeys, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken) is { } conflict)
         {
             throw MatrixException.InvalidParam($"One-time key {conflict} already exists with different content.");
+        }
+        if (newDeviceKeys && await database.E2eeKeys.AddDeviceKeysAsync(user, device, deviceKeys!.ToJsonString(), cancellationToken))
+        {
+            await NotifyDeviceListChangeAsync(user, cancellationToken);
         }
         if (fallbackKeys.Count > 0)
         {
@@ -418,12 +423,13 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
             {
                 throw MatrixException.BadJson($"'{field}.{name}' must be a key string or a key object with a 'key' string.");
             }
-            result.Add(new DeviceKey(name[..colon], name[(colon + 1)..], value!.ToJsonString()));
+            // Canonical JSON, so that re-uploading the same key with other whitespace or key order is not a conflict.
+            result.Add(new DeviceKey(name[..colon], name[(colon + 1)..], System.Text.Encoding.UTF8.GetString(CanonicalJson.Encode(value, strict: false))));
         }
         return result;
     }
 
-    private static bool SameIgnoringSignatures(JsonObject stored, JsonObject uploaded)
+    internal static bool SameIgnoringSignatures(JsonObject stored, JsonObject uploaded)
     {
         var a = stored.DeepClone().AsObject();
         var b = uploaded.DeepClone().AsObject();

@@ -81,7 +81,8 @@ internal sealed class E2eeKeyStore(StorageEngine engine) : IE2eeKeyStore
             foreach (var key in toInsert)
             {
                 await db.ExecuteAsync(
-                    "INSERT INTO e2e_one_time_keys (user_id, device_id, algorithm, key_id, key_json, upload_ts) VALUES (@user_id, @device_id, @algorithm, @key_id, @json, @ts)",
+                    "INSERT INTO e2e_one_time_keys (user_id, device_id, algorithm, key_id, key_json, upload_ts) VALUES (@user_id, @device_id, @algorithm, @key_id, @json, @ts) " +
+                    "ON CONFLICT (user_id, device_id, algorithm, key_id) DO NOTHING",
                     ("user_id", userId.Value), ("device_id", deviceId.Value), ("algorithm", key.Algorithm), ("key_id", key.KeyId), ("json", key.KeyJson), ("ts", uploadTs));
             }
             return (string?)null;
@@ -120,14 +121,8 @@ internal sealed class E2eeKeyStore(StorageEngine engine) : IE2eeKeyStore
             foreach (var claim in claims)
             {
                 var parameters = new (string, object?)[] { ("user_id", claim.UserId.Value), ("device_id", claim.DeviceId.Value), ("algorithm", claim.Algorithm) };
-                var oneTime = await db.QuerySingleAsync(
-                    "SELECT key_id, key_json FROM e2e_one_time_keys WHERE user_id = @user_id AND device_id = @device_id AND algorithm = @algorithm " +
-                    "ORDER BY upload_ts, key_id LIMIT 1", r => new[] { r.GetString(0), r.GetString(1) }, parameters);
-                if (oneTime is not null)
+                if (await ClaimOneTimeKeyAsync(db, parameters) is { } oneTime)
                 {
-                    await db.ExecuteAsync(
-                        "DELETE FROM e2e_one_time_keys WHERE user_id = @user_id AND device_id = @device_id AND algorithm = @algorithm AND key_id = @key_id",
-                        [.. parameters, ("key_id", oneTime[0])]);
                     claimed.Add(new ClaimedKey(claim.UserId, claim.DeviceId, claim.Algorithm, oneTime[0], oneTime[1], false));
                     continue;
                 }
@@ -142,6 +137,31 @@ internal sealed class E2eeKeyStore(StorageEngine engine) : IE2eeKeyStore
             }
             return claimed;
         }, cancellationToken);
+
+    /// <summary>
+    /// Takes the oldest one-time key. A key is handed out once only: when a concurrent claim (PostgreSQL, read committed)
+    /// deleted the same row first, our delete removes nothing and we take the next one.
+    /// </summary>
+    private static async Task<string[]?> ClaimOneTimeKeyAsync(DbSession db, (string, object?)[] parameters)
+    {
+        while (true)
+        {
+            var oneTime = await db.QuerySingleAsync(
+                "SELECT key_id, key_json FROM e2e_one_time_keys WHERE user_id = @user_id AND device_id = @device_id AND algorithm = @algorithm " +
+                "ORDER BY upload_ts, key_id LIMIT 1", r => new[] { r.GetString(0), r.GetString(1) }, parameters);
+            if (oneTime is null)
+            {
+                return null;
+            }
+            int deleted = await db.ExecuteAsync(
+                "DELETE FROM e2e_one_time_keys WHERE user_id = @user_id AND device_id = @device_id AND algorithm = @algorithm AND key_id = @key_id",
+                [.. parameters, ("key_id", oneTime[0])]);
+            if (deleted > 0)
+            {
+                return oneTime;
+            }
+        }
+    }
 
     public Task<IReadOnlyDictionary<string, string>> GetCrossSigningKeysAsync(UserId userId, CancellationToken cancellationToken = default) =>
         engine.ReadAsync<IReadOnlyDictionary<string, string>>(async db => (await db.QueryAsync(

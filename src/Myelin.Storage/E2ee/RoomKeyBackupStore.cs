@@ -8,11 +8,20 @@ internal sealed class RoomKeyBackupStore(StorageEngine engine) : IRoomKeyBackupS
     public Task<long> CreateVersionAsync(UserId userId, string algorithm, string authDataJson, CancellationToken cancellationToken = default) =>
         engine.WriteAsync(async db =>
         {
-            long version = (await db.ScalarInt64Async("SELECT MAX(version) FROM e2e_room_key_backup_versions WHERE user_id = @user_id", ("user_id", userId.Value)) ?? 0) + 1;
-            await db.ExecuteAsync(
-                "INSERT INTO e2e_room_key_backup_versions (user_id, version, algorithm, auth_data, etag, deleted) VALUES (@user_id, @version, @algorithm, @auth_data, 0, 0)",
-                ("user_id", userId.Value), ("version", version), ("algorithm", algorithm), ("auth_data", authDataJson));
-            return version;
+            // Two concurrent creations (PostgreSQL, read committed) can both see the same MAX: the loser's insert does
+            // nothing and it takes the next number.
+            while (true)
+            {
+                long version = (await db.ScalarInt64Async("SELECT MAX(version) FROM e2e_room_key_backup_versions WHERE user_id = @user_id", ("user_id", userId.Value)) ?? 0) + 1;
+                int inserted = await db.ExecuteAsync(
+                    "INSERT INTO e2e_room_key_backup_versions (user_id, version, algorithm, auth_data, etag, deleted) VALUES (@user_id, @version, @algorithm, @auth_data, 0, 0) " +
+                    "ON CONFLICT (user_id, version) DO NOTHING",
+                    ("user_id", userId.Value), ("version", version), ("algorithm", algorithm), ("auth_data", authDataJson));
+                if (inserted > 0)
+                {
+                    return version;
+                }
+            }
         }, cancellationToken);
 
     public Task<RoomKeyBackupVersion?> GetVersionAsync(UserId userId, long? version, CancellationToken cancellationToken = default) =>

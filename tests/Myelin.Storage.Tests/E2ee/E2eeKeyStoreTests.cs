@@ -92,6 +92,23 @@ public abstract class E2eeKeyStoreTests : StorageTestBase
         Assert.NotNull(await Db.ToDeviceTransactions.SendOnceAsync(Bob, Ids.Device("OTHER"), "t1", messages));
         Assert.Equal(2, (await Db.ToDevice.GetAsync(Alice, Phone, new StreamPosition(0), new StreamPosition(first.Value.Value + 10), 10)).Count);
     }
+
+    [Fact]
+    public async Task Concurrent_claims_never_hand_out_the_same_one_time_key_twice()
+    {
+        await CreateAliceAsync();
+        const int keys = 40;
+        Assert.Null(await Db.E2eeKeys.AddOneTimeKeysAsync(Alice, Phone,
+            [.. Enumerable.Range(0, keys).Select(i => new DeviceKey("curve", $"K{i:D2}", $"\"k{i}\""))], uploadTs: 1));
+
+        // More claimers than keys, all at once: each key goes to one claimer, the rest get nothing (no fallback key).
+        var claim = new KeyClaim(Alice, Phone, "curve");
+        var results = await Task.WhenAll(Enumerable.Range(0, keys + 10).Select(_ => Task.Run(() => Db.E2eeKeys.ClaimAsync([claim]))));
+        var handedOut = results.SelectMany(r => r).Select(k => k.KeyId).ToList();
+        Assert.Equal(keys, handedOut.Count);
+        Assert.Equal(keys, handedOut.Distinct().Count());
+        Assert.Empty(await Db.E2eeKeys.CountOneTimeKeysAsync(Alice, Phone));
+    }
 }
 
 public sealed class E2eeKeyStoreTests_Sqlite : E2eeKeyStoreTests

@@ -28,6 +28,14 @@ public abstract class RoomKeyBackupStoreTests : StorageTestBase
     }
 
     [Fact]
+    public async Task Concurrent_version_creations_get_distinct_numbers()
+    {
+        var versions = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => Db.RoomKeyBackups.CreateVersionAsync(Alice, "alg", "{}"))));
+        Assert.Equal(20, versions.Distinct().Count());
+        Assert.Equal(versions.Max(), (await Db.RoomKeyBackups.GetVersionAsync(Alice, null))!.Version);
+    }
+
+    [Fact]
     public async Task Keys_are_replaced_only_by_better_ones_and_the_etag_follows_changes()
     {
         long v = await Db.RoomKeyBackups.CreateVersionAsync(Alice, "alg", "{}");

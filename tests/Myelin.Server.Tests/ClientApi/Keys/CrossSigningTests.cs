@@ -151,6 +151,46 @@ public abstract class CrossSigningTests
         await MatrixAssert.ErrorAsync(await bob.PostAsync(V3 + "/keys/signatures/upload", new JsonObject { ["notauser"] = new JsonObject() }), 400, "M_INVALID_PARAM");
         await MatrixAssert.ErrorAsync(await bob.PostAsync(V3 + "/keys/signatures/upload", new JsonObject { [alice.UserId.Value] = new JsonObject { ["k"] = 1 } }), 400, "M_BAD_JSON");
     }
+
+    [Fact]
+    public async Task Reuploading_a_master_key_its_devices_signed_needs_no_auth_and_keeps_their_signatures()
+    {
+        await using var server = await TestHomeserver.StartAsync(Engine);
+        var alice = await server.RegisterAsync("alice", "pw");
+        using var device = new DeviceKeyMaterial(alice);
+        using var keys = new CrossSigningKeyMaterial(alice.UserId.Value);
+        await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/upload", new JsonObject { ["device_keys"] = device.DeviceKeys() }));
+        await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/device_signing/upload", Upload(keys)));
+        string masterPublic = CrossSigningKeyMaterial.KeyId(keys.Master)["ed25519:".Length..];
+        var signedMaster = CrossSigningKeyMaterial.SignAs(keys.MasterKey(), device.SigningKey, alice.UserId.Value, "ed25519:" + alice.DeviceId);
+        var signed = await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/signatures/upload",
+            new JsonObject { [alice.UserId.Value] = new JsonObject { [masterPublic] = signedMaster } }));
+        Assert.Empty(signed["failures"]!.AsObject());
+
+        // A client retrying its bootstrap sends the master key without the device's signature: the same key, so no UIA.
+        await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/device_signing/upload", Upload(keys)));
+        var master = (await QueryAsync(alice, alice))["master_keys"]![alice.UserId.Value]!;
+        Assert.NotNull(master["signatures"]![alice.UserId.Value]!["ed25519:" + alice.DeviceId]);
+
+        // The same master key with a new self-signing key is a change: it needs UIA.
+        using var other = new CrossSigningKeyMaterial(alice.UserId.Value);
+        var newSelfSigning = new JsonObject { ["master_key"] = keys.MasterKey(), ["self_signing_key"] = other.KeyObject(other.SelfSigning, "self_signing", keys.Master) };
+        await UiaAssert.ChallengeAsync(await alice.PostAsync(V3 + "/keys/device_signing/upload", newSelfSigning));
+    }
+
+    [Fact]
+    public async Task A_cross_signing_key_whose_id_is_one_of_the_users_device_ids_is_forbidden()
+    {
+        await using var server = await TestHomeserver.StartAsync(Engine);
+        var alice = await server.RegisterAsync("alice", "pw");
+        using var keys = new CrossSigningKeyMaterial(alice.UserId.Value);
+        string masterPublic = CrossSigningKeyMaterial.KeyId(keys.Master)["ed25519:".Length..];
+        // spec: POST /keys/device_signing/upload 403 — "The public key of one of the keys is the same as one of the user's device IDs".
+        await server.LoginAsync("alice", "pw", deviceId: masterPublic);
+
+        await MatrixAssert.ErrorAsync(await alice.PostAsync(V3 + "/keys/device_signing/upload", Upload(keys)), 403, "M_FORBIDDEN");
+        Assert.Empty((await QueryAsync(alice, alice))["master_keys"]!.AsObject());
+    }
 }
 
 public sealed class CrossSigningTests_Sqlite : CrossSigningTests

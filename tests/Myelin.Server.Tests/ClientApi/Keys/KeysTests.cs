@@ -153,6 +153,34 @@ public abstract class KeysTests
     }
 
     [Fact]
+    public async Task An_upload_refused_for_a_one_time_key_conflict_stores_nothing_and_key_order_is_no_conflict()
+    {
+        await using var server = await TestHomeserver.StartAsync(Engine);
+        var alice = await server.CreateUserAsync("alice");
+        using var keys = new DeviceKeyMaterial(alice);
+        var first = keys.SignedKey("a2V5MQ");
+        await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/upload",
+            new JsonObject { ["one_time_keys"] = new JsonObject { ["signed_curve25519:AAAA"] = first.DeepClone() } }));
+
+        // Device keys together with a conflicting one-time key: the whole upload is refused, the device keys too.
+        await MatrixAssert.ErrorAsync(await alice.PostAsync(V3 + "/keys/upload", new JsonObject
+        {
+            ["device_keys"] = keys.DeviceKeys(),
+            ["one_time_keys"] = new JsonObject { ["signed_curve25519:AAAB"] = keys.SignedKey("a2V5Mg"), ["signed_curve25519:AAAA"] = keys.SignedKey("b3RoZXI") },
+        }), 400, "M_INVALID_PARAM");
+        var query = await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/query",
+            new JsonObject { ["device_keys"] = new JsonObject { [alice.UserId.Value] = new JsonArray() } }));
+        Assert.Empty(query["device_keys"]![alice.UserId.Value]!.AsObject());
+        Assert.Equal(1, (await alice.SyncAsync())["device_one_time_keys_count"]!["signed_curve25519"]!.GetValue<int>());
+
+        // The same key with its members in another order (and other whitespace) is the same key: idempotent.
+        string reordered = "{\"one_time_keys\": {\"signed_curve25519:AAAA\": {\"signatures\": " + first["signatures"]!.ToJsonString() +
+            ", \"key\": \"a2V5MQ\"}}}";
+        var again = await MatrixAssert.OkAsync(await alice.PostAsync(V3 + "/keys/upload", reordered));
+        Assert.Equal(1, again["one_time_key_counts"]!["signed_curve25519"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Key_uploads_show_in_keys_changes_and_sync_device_lists_of_users_sharing_a_room()
     {
         await using var server = await TestHomeserver.StartAsync(Engine);

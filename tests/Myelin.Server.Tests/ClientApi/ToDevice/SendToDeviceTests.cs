@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Myelin.Server.Tests.ClientApi.Accounts;
 using Myelin.Server.Tests.ClientApi.Rooms;
 using Myelin.Server.Tests.ClientApi.Sync;
 using Myelin.Server.Tests.Support;
@@ -45,6 +46,37 @@ public abstract class SendToDeviceTests
         Assert.Equal(2, events[1]["content"]!["n"]!.GetValue<int>());
         // Syncing past the token acknowledges the messages.
         Assert.Empty(ToDevice(await bob.SyncAsync(SyncClient.NextBatch(sync))));
+    }
+
+    [Fact]
+    public async Task A_star_message_reaches_every_device_and_sync_hands_out_at_most_100_at_a_time()
+    {
+        await using var server = await TestHomeserver.StartAsync(Engine);
+        var alice = await server.CreateUserAsync("alice");
+        var bob = await server.RegisterAsync("bob", "pw");
+        var login = await server.LoginAsync("bob", "pw", deviceId: "LAPTOP");
+        var laptop = new TestUser(server, bob.UserId, login["access_token"]!.GetValue<string>(), "LAPTOP", "pw");
+        string phoneSince = SyncClient.NextBatch(await bob.SyncAsync());
+        string laptopSince = SyncClient.NextBatch(await laptop.SyncAsync());
+
+        await MatrixAssert.OkAsync(await alice.PutAsync(V3 + "/sendToDevice/m.dummy/star",
+            new JsonObject { ["messages"] = new JsonObject { [bob.UserId.Value] = new JsonObject { ["*"] = new JsonObject { ["n"] = 0 } } } }));
+        Assert.Single(ToDevice(await bob.SyncAsync(phoneSince)));
+        Assert.Single(ToDevice(await laptop.SyncAsync(laptopSince)));
+
+        // 150 messages to the laptop: a sync returns the first 100 (spec leaves the cap to the server; Synapse uses 100),
+        // the next one the rest, in order.
+        string since = SyncClient.NextBatch(await laptop.SyncAsync(laptopSince));
+        for (int i = 1; i <= 150; i++)
+        {
+            await MatrixAssert.OkAsync(await alice.PutAsync(V3 + $"/sendToDevice/m.dummy/many{i}",
+                new JsonObject { ["messages"] = new JsonObject { [bob.UserId.Value] = new JsonObject { ["LAPTOP"] = new JsonObject { ["n"] = i } } } }));
+        }
+        var first = await laptop.SyncAsync(since);
+        Assert.Equal(Enumerable.Range(1, 100), ToDevice(first).Select(e => e["content"]!["n"]!.GetValue<int>()));
+        var second = await laptop.SyncAsync(SyncClient.NextBatch(first));
+        Assert.Equal(Enumerable.Range(101, 50), ToDevice(second).Select(e => e["content"]!["n"]!.GetValue<int>()));
+        Assert.Empty(ToDevice(await laptop.SyncAsync(SyncClient.NextBatch(second))));
     }
 
     [Fact]
