@@ -326,22 +326,22 @@ public sealed class E2eeKeyService(MyelinDatabase database, MyelinConfig config,
                 }
             }
         }
-        // Members who joined or left the requester's rooms in between.
-        var events = await database.Events.GetEventsSinceAsync(myRooms, since, upTo, 1000, cancellationToken);
-        foreach (var e in events.Events)
+        // Members who joined or left the requester's rooms in between (their latest change in each room counts).
+        var changes = await database.Memberships.GetRoomMembershipChangesAsync(myRooms, since, upTo, cancellationToken);
+        foreach (var change in changes.GroupBy(c => (c.RoomId, c.UserId)).Select(g => g.Last()))
         {
-            if (e.Type != EventTypes.Member || !UserId.TryParse(e.StateKey, out var target) || target == requester)
+            if (change.UserId == requester)
             {
                 continue;
             }
-            var membership = await database.Memberships.GetMembershipAsync(e.RoomId, target, cancellationToken);
-            if (membership?.Membership == Membership.Join && membership.EventId == e.EventId)
+            var membership = await database.Memberships.GetMembershipAsync(change.RoomId, change.UserId, cancellationToken);
+            if (membership?.Membership == Membership.Join && membership.EventId == change.EventId)
             {
-                changed.Add(target);
+                changed.Add(change.UserId);
             }
-            else if (membership?.Membership is Membership.Leave or Membership.Ban && !await SharesRoomAsync(target))
+            else if (membership?.Membership is Membership.Leave or Membership.Ban && !await SharesRoomAsync(change.UserId))
             {
-                left.Add(target);
+                left.Add(change.UserId);
             }
         }
         changed.ExceptWith(left);

@@ -828,21 +828,22 @@ public sealed class SyncComputer
                 }
             }
         }
-        var memberChanges = await _database.Events.GetEventsSinceAsync(sync.JoinedRooms, new StreamPosition(since.Events), new StreamPosition(sync.To.Events), 1000, cancellationToken);
-        foreach (var e in memberChanges.Events)
+        // Users who joined or left the requester's rooms in between (their latest change in each room counts).
+        var memberChanges = await _database.Memberships.GetRoomMembershipChangesAsync(sync.JoinedRooms, new StreamPosition(since.Events), new StreamPosition(sync.To.Events), cancellationToken);
+        foreach (var change in memberChanges.GroupBy(c => (c.RoomId, c.UserId)).Select(g => g.Last()))
         {
-            if (e.Type != EventTypes.Member || !UserId.TryParse(e.StateKey, out var target) || target == me)
+            if (change.UserId == me)
             {
                 continue;
             }
-            var membership = await _database.Memberships.GetMembershipAsync(e.RoomId, target, cancellationToken);
-            if (membership?.Membership == Membership.Join && membership.EventId == e.EventId)
+            var membership = await _database.Memberships.GetMembershipAsync(change.RoomId, change.UserId, cancellationToken);
+            if (membership?.Membership == Membership.Join && membership.EventId == change.EventId)
             {
-                result.DeviceListsChanged.Add(target);
+                result.DeviceListsChanged.Add(change.UserId);
             }
-            else if (membership?.Membership is Membership.Leave or Membership.Ban && !await SharesRoomAsync(target))
+            else if (membership?.Membership is Membership.Leave or Membership.Ban && !await SharesRoomAsync(change.UserId))
             {
-                result.DeviceListsLeft.Add(target);
+                result.DeviceListsLeft.Add(change.UserId);
             }
         }
         result.DeviceListsChanged.ExceptWith(result.DeviceListsLeft);

@@ -27,4 +27,10 @@ public interface IRoomMembershipStore
 
     /// <summary>The user's membership changes with <paramref name="since"/> &lt; position ≤ <paramref name="upTo"/>, oldest first (sync's joins, invites, leaves).</summary>
     Task<IReadOnlyList<MembershipRecord>> GetMembershipChangesAsync(UserId userId, StreamPosition since, StreamPosition upTo, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The membership changes in <paramref name="rooms"/> with <paramref name="since"/> &lt; position ≤ <paramref name="upTo"/>,
+    /// oldest first: who joined or left rooms a user shares (device-list tracking).
+    /// </summary>
+    Task<IReadOnlyList<MembershipRecord>> GetRoomMembershipChangesAsync(IReadOnlyCollection<RoomId> rooms, StreamPosition since, StreamPosition upTo, CancellationToken cancellationToken = default);
 }

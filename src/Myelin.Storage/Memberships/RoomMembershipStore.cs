@@ -44,6 +44,25 @@ internal sealed class RoomMembershipStore(StorageEngine engine) : IRoomMembershi
             $"SELECT {Columns} FROM room_membership_changes WHERE user_id = @user_id AND stream_ordering > @since AND stream_ordering <= @up_to " +
             "ORDER BY stream_ordering, room_id", Read, ("user_id", userId.Value), ("since", since.Value), ("up_to", upTo.Value)), cancellationToken);
 
+    public Task<IReadOnlyList<MembershipRecord>> GetRoomMembershipChangesAsync(IReadOnlyCollection<RoomId> rooms, StreamPosition since, StreamPosition upTo, CancellationToken cancellationToken = default) =>
+        engine.ReadAsync<IReadOnlyList<MembershipRecord>>(async db =>
+        {
+            var result = new List<MembershipRecord>();
+            if (since.Value >= upTo.Value)
+            {
+                return result;
+            }
+            foreach (var chunk in rooms.Select(r => r.Value).Distinct(StringComparer.Ordinal).Chunk(500))
+            {
+                var (inList, parameters) = DbSession.InList("r", chunk, r => r);
+                result.AddRange(await db.QueryAsync(
+                    $"SELECT {Columns} FROM room_membership_changes WHERE room_id IN ({inList}) AND stream_ordering > @since AND stream_ordering <= @up_to",
+                    Read, [.. parameters, ("since", since.Value), ("up_to", upTo.Value)]));
+            }
+            result.Sort((a, b) => a.StreamPosition.Value.CompareTo(b.StreamPosition.Value));
+            return result;
+        }, cancellationToken);
+
     private static MembershipRecord Read(DbDataReader r) => new(
         RoomId.Parse(r.GetString(0)),
         UserId.Parse(r.GetString(1)),

@@ -41,6 +41,16 @@ public abstract class MembershipStoreTests : StorageTestBase
         var changes = await Db.Memberships.GetMembershipChangesAsync(Bob, start, leave.StreamPosition);
         Assert.Equal(["invite", "join", "leave"], changes.Select(c => c.Membership));
         Assert.Equal(["join", "leave"], (await Db.Memberships.GetMembershipChangesAsync(Bob, invite.StreamPosition, leave.StreamPosition)).Select(c => c.Membership));
+
+        // By room: every member's changes in the range, oldest first, however many other events lie between them.
+        for (int i = 0; i < 5; i++)
+        {
+            await room.SendAsync("m.room.message", Alice, new { body = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        }
+        var rejoin = await room.MemberAsync(Bob, "join");
+        var byRoom = await Db.Memberships.GetRoomMembershipChangesAsync([room.RoomId, Ids.Room("other")], invite.StreamPosition, rejoin.StreamPosition);
+        Assert.Equal([(Bob, "join"), (Bob, "leave"), (Bob, "join")], byRoom.Select(c => (c.UserId, c.Membership)));
+        Assert.Empty(await Db.Memberships.GetRoomMembershipChangesAsync([room.RoomId], rejoin.StreamPosition, rejoin.StreamPosition));
         Assert.Equal(join.EventId, changes[1].EventId);
 
         var all = await Db.Memberships.GetMembershipsForUserAsync(Alice);
