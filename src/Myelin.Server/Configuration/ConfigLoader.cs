@@ -162,6 +162,7 @@ public static class ConfigLoader
         };
 
         var push = ReadPush(root);
+        var federation = ReadFederation(root);
 
         if (publicBaseUrl is null || database is null || serverNameText is null)
         {
@@ -203,6 +204,7 @@ public static class ConfigLoader
             Support = support,
             Turn = turn,
             Push = push,
+            Federation = federation,
         };
     }
 
@@ -224,6 +226,60 @@ public static class ConfigLoader
             GiveUpAfter = section.Duration("give_up_after", defaults.GiveUpAfter),
             RequestTimeout = section.Duration("request_timeout", defaults.RequestTimeout),
             NotificationRetention = section.Duration("notification_retention", defaults.NotificationRetention),
+        };
+    }
+
+    /// <summary>
+    /// <c>key_refresh_interval</c> (Synapse's name) and <c>federation: {client_timeout, destination_min_retry_interval,
+    /// destination_max_retry_interval, max_response_size, catch_up_threshold}</c> (the first three as in Synapse's
+    /// <c>federation:</c> section).
+    /// </summary>
+    private static Federation.FederationOptions ReadFederation(YamlSection root)
+    {
+        var defaults = new Federation.FederationOptions();
+        var keyValidity = root.Duration("key_refresh_interval", defaults.KeyValidityPeriod);
+        if (keyValidity <= TimeSpan.Zero)
+        {
+            root.Error("key_refresh_interval", "must be positive");
+        }
+        else if (keyValidity < TimeSpan.FromHours(1))
+        {
+            // spec: keys_server.yaml "Originating servers should avoid returning responses that expire in less than an hour".
+            root.Warn("key_refresh_interval", "is under an hour; the spec asks servers not to publish keys that expire that soon");
+        }
+        var section = root.Section("federation");
+        if (section is null)
+        {
+            return defaults with { KeyValidityPeriod = keyValidity };
+        }
+        var timeout = section.Duration("client_timeout", defaults.RequestTimeout);
+        var retryMin = section.Duration("destination_min_retry_interval", defaults.OutboundRetryInitial);
+        var retryMax = section.Duration("destination_max_retry_interval", defaults.OutboundRetryMax);
+        long maxResponse = section.Size("max_response_size", defaults.MaxResponseSize);
+        int catchUp = section.Int("catch_up_threshold", defaults.OutboundCatchUpThreshold, 0, 1_000_000);
+        foreach (var (key, value) in new[] { ("client_timeout", timeout), ("destination_min_retry_interval", retryMin), ("destination_max_retry_interval", retryMax) })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                section.Error(key, "must be positive");
+            }
+        }
+        if (retryMin > retryMax)
+        {
+            section.Error("destination_min_retry_interval", "must not be longer than destination_max_retry_interval");
+        }
+        if (maxResponse < 64 * 1024)
+        {
+            section.Error("max_response_size", "must be at least 64K (a send_join answer alone is often larger)");
+        }
+        return defaults with
+        {
+            KeyValidityPeriod = keyValidity,
+            RequestTimeout = timeout,
+            OutboundRetryInitial = retryMin,
+            OutboundRetryMax = retryMax,
+            MaxResponseSize = maxResponse,
+            OutboundCatchUpThreshold = catchUp,
         };
     }
 

@@ -187,6 +187,19 @@ public static class ConfigTemplate
         # Exceptions to ip_range_blacklist. Default: []
         ip_range_whitelist: []
 
+        # How long our published signing keys are valid. Default: 1d
+        #key_refresh_interval: 1d
+
+        # Outbound federation: request timeout, retry backoff bounds for an unreachable server, largest
+        # accepted response, and how many queued PDUs make a server that was down catch up by
+        # get_missing_events instead. Defaults: 30s, 2s, 1h, 16M, 1000
+        #federation:
+        #  client_timeout: 30s
+        #  destination_min_retry_interval: 2s
+        #  destination_max_retry_interval: 1h
+        #  max_response_size: 16M
+        #  catch_up_threshold: 1000
+
         ## Application services ##
 
         # Registration files (YAML) of application services (bridges, bots). Default: []

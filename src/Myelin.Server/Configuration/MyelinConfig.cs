@@ -45,6 +45,9 @@ public sealed record MyelinConfig
     /// <summary>Delivery to push gateways and the notification history (<c>push:</c>).</summary>
     public PushConfig Push { get; init; } = new();
 
+    /// <summary>Federation tunables (<c>key_refresh_interval</c> and the <c>federation:</c> section).</summary>
+    public Federation.FederationOptions Federation { get; init; } = new();
+
     /// <summary>Largest media upload in bytes.</summary>
     public long MaxUploadSize { get; init; } = 50L * 1024 * 1024;
 

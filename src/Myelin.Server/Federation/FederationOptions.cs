@@ -1,8 +1,9 @@
 namespace Myelin.Server.Federation;
 
 /// <summary>
-/// Federation tunables that are not (yet) config keys; registered in DI with these defaults and replaceable
-/// through <c>MyelinHostOptions.ConfigureServices</c>. See docs/federation.md.
+/// Federation tunables. Some are config keys (<c>key_refresh_interval</c>, the <c>federation:</c> section; see
+/// ConfigLoader.ReadFederation and docs/configuration.md); all can be replaced through
+/// <c>MyelinHostOptions.ConfigureServices</c> (tests do). See docs/federation.md.
 /// </summary>
 public sealed record FederationOptions
 {

@@ -22,7 +22,7 @@ public static class FederationServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddFederation(this IServiceCollection services)
     {
-        services.TryAddSingleton(new FederationOptions());
+        services.TryAddSingleton(sp => sp.GetRequiredService<MyelinConfig>().Federation);
         services.TryAddSingleton<IFederationDns, SystemFederationDns>();
         services.AddSingleton<ServerKeyRing>();
         services.AddSingleton<OutboundIpFilter>();
