@@ -56,22 +56,7 @@ public static class PublicRoomsEndpoints
         string? since = body.OptionalString("since");
         bool includeAllNetworks = body.OptionalBool("include_all_networks") ?? false;
         string? network = body.OptionalString("third_party_instance_id");
-        string? term = null;
-        List<string?>? roomTypes = null;
-        if (body.OptionalObject("filter") is { } filter)
-        {
-            term = filter.OptionalString("generic_search_term");
-            if (filter.OptionalArray("room_types") is { } types)
-            {
-                roomTypes = [];
-                foreach (var t in types)
-                {
-                    roomTypes.Add(t is null ? null : t.GetValueKind() == JsonValueKind.String
-                        ? t.GetValue<string>()
-                        : throw MatrixException.BadJson("'filter.room_types' must be an array of strings or nulls."));
-                }
-            }
-        }
+        var (term, roomTypes) = PublicRoomDirectory.ReadFilter(body);
         return MatrixResults.Json(await PageAsync(directory, limit, since, term, roomTypes, includeAllNetworks, network, cancellationToken));
     }
 

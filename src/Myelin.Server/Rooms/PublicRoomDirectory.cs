@@ -29,6 +29,31 @@ public sealed record PublicRoomsQuery
 /// </summary>
 public sealed class PublicRoomDirectory
 {
+    /// <summary>
+    /// The <c>filter</c> of a POST publicRooms body (client-server and server-server share it): the search term and the
+    /// room types (null in the list = rooms without a type).
+    /// </summary>
+    public static (string? Term, List<string?>? RoomTypes) ReadFilter(JsonObject body)
+    {
+        if (body.OptionalObject("filter") is not { } filter)
+        {
+            return (null, null);
+        }
+        string? term = filter.OptionalString("generic_search_term");
+        if (filter.OptionalArray("room_types") is not { } types)
+        {
+            return (term, null);
+        }
+        var roomTypes = new List<string?>();
+        foreach (var t in types)
+        {
+            roomTypes.Add(t is null ? null : t.GetValueKind() == JsonValueKind.String
+                ? t.GetValue<string>()
+                : throw MatrixException.BadJson("'filter.room_types' must be an array of strings or nulls."));
+        }
+        return (term, roomTypes);
+    }
+
     private const int StorePage = 500;
     private static readonly string[] SummaryTypes =
     [

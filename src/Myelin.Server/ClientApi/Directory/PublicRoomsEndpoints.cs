@@ -90,22 +90,7 @@ public static class PublicRoomsEndpoints
             throw MatrixException.InvalidParam("'limit' must be a positive integer.");
         }
         string? since = body.OptionalString("since");
-        string? term = null;
-        List<string?>? roomTypes = null;
-        if (body.OptionalObject("filter") is { } filter)
-        {
-            term = filter.OptionalString("generic_search_term");
-            if (filter.OptionalArray("room_types") is { } types)
-            {
-                roomTypes = [];
-                foreach (var t in types)
-                {
-                    roomTypes.Add(t is null ? null : t.GetValueKind() == JsonValueKind.String
-                        ? t.GetValue<string>()
-                        : throw MatrixException.BadJson("'filter.room_types' must be an array of strings or nulls."));
-                }
-            }
-        }
+        var (term, roomTypes) = PublicRoomDirectory.ReadFilter(body);
         bool? includeAllNetworks = body.OptionalBool("include_all_networks");
         string? thirdPartyInstanceId = body.OptionalString("third_party_instance_id");
         if (remoteServer is { } other)
