@@ -72,4 +72,33 @@ public sealed class RemoteJoinTests
         var unknown = await bob.GetAsync($"/_matrix/client/v3/directory/room/{Uri.EscapeDataString($"#nowhere:{a.ServerName}")}");
         await MatrixAssert.ErrorAsync(unknown, 404, "M_NOT_FOUND");
     }
+
+    [Fact]
+    public async Task A_room_of_another_server_is_summarised_from_its_federation_hierarchy()
+    {
+        await using var a = await FederatedHomeserver.StartAsync();
+        await using var b = await FederatedHomeserver.StartAsync();
+        var alice = await a.Server.CreateUserAsync("alice", "Alice");
+        var bob = await b.Server.CreateUserAsync("bob", "Bob");
+        string room = await alice.CreateRoomAsync(new { preset = "public_chat", room_alias_name = "lounge", name = "The Lounge", topic = "chat" });
+        string secret = await alice.CreateRoomAsync(new { preset = "private_chat", name = "Secret" });
+
+        // spec: client-server "GET /room_summary/{roomIdOrAlias}" for a room this server is not in: by alias…
+        var summary = await MatrixAssert.OkAsync(await bob.GetAsync($"/_matrix/client/v1/room_summary/{Uri.EscapeDataString($"#lounge:{a.ServerName}")}"));
+        Assert.Equal(room, summary["room_id"]!.GetValue<string>());
+        Assert.Equal("The Lounge", summary["name"]!.GetValue<string>());
+        Assert.Equal("public", summary["join_rule"]!.GetValue<string>());
+        Assert.Equal(1, summary["num_joined_members"]!.GetValue<int>());
+        Assert.Equal("leave", summary["membership"]!.GetValue<string>());
+        Assert.Null(summary["children_state"]);
+        // …and by room ID with via.
+        var byId = await MatrixAssert.OkAsync(await bob.GetAsync($"/_matrix/client/v1/room_summary/{Uri.EscapeDataString(room)}?via={Uri.EscapeDataString(a.ServerName.Value)}"));
+        Assert.Equal("chat", byId["topic"]!.GetValue<string>());
+
+        // A private room is not described to a server with nobody in it; anonymous callers never trigger federation.
+        var hidden = await bob.GetAsync($"/_matrix/client/v1/room_summary/{Uri.EscapeDataString(secret)}?via={Uri.EscapeDataString(a.ServerName.Value)}");
+        await MatrixAssert.ErrorAsync(hidden, 404, "M_NOT_FOUND");
+        var anonymous = await b.Server.Http.GetAsync($"/_matrix/client/v1/room_summary/{Uri.EscapeDataString($"#lounge:{a.ServerName}")}");
+        await MatrixAssert.ErrorAsync(anonymous, 404, "M_NOT_FOUND");
+    }
 }
