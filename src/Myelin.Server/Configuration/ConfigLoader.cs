@@ -500,6 +500,35 @@ public static class ConfigLoader
             Login = ReadBucket(section, "rc_login", defaults.Login),
             Registration = ReadBucket(section, "rc_registration", defaults.Registration),
             MediaCreate = ReadBucket(section, "rc_media_create", defaults.MediaCreate),
+            Federation = ReadFederationLimit(section, defaults.Federation),
+        };
+    }
+
+    /// <summary><c>rate_limiting.rc_federation: {window_size, sleep_limit, sleep_delay, reject_limit, concurrent}</c> (Synapse's keys).</summary>
+    private static FederationRateLimitConfig ReadFederationLimit(YamlSection parent, FederationRateLimitConfig fallback)
+    {
+        var section = parent.Section("rc_federation");
+        if (section is null)
+        {
+            return fallback;
+        }
+        var window = section.Duration("window_size", fallback.WindowSize);
+        var sleepDelay = section.Duration("sleep_delay", fallback.SleepDelay);
+        if (window <= TimeSpan.Zero)
+        {
+            section.Error("window_size", "must be positive");
+        }
+        if (sleepDelay < TimeSpan.Zero)
+        {
+            section.Error("sleep_delay", "must not be negative");
+        }
+        return new FederationRateLimitConfig
+        {
+            WindowSize = window,
+            SleepLimit = section.Int("sleep_limit", fallback.SleepLimit, 1, 1_000_000),
+            SleepDelay = sleepDelay,
+            RejectLimit = section.Int("reject_limit", fallback.RejectLimit, 0, 1_000_000),
+            Concurrent = section.Int("concurrent", fallback.Concurrent, 1, 10_000),
         };
     }
 

@@ -165,6 +165,12 @@ public static class ConfigTemplate
           rc_media_create:        # media uploads (and async upload slots), per user
             per_second: 10
             burst_count: 50
+          rc_federation:          # inbound federation requests, per origin server
+            window_size: 1s
+            sleep_limit: 10       # requests per window before each waits sleep_delay
+            sleep_delay: 500ms
+            reject_limit: 50      # waiting requests before 429
+            concurrent: 3         # processed at once
 
         ## Federation ##
 

@@ -267,6 +267,13 @@ internal sealed class YamlSection
         {
             return false;
         }
+        // Synapse's units: ms, s, m, h, d, w, y; a bare number is milliseconds.
+        if (text.EndsWith("ms", StringComparison.OrdinalIgnoreCase))
+        {
+            bool ok = long.TryParse(text[..^2], NumberStyles.None, CultureInfo.InvariantCulture, out long ms);
+            duration = ok ? TimeSpan.FromMilliseconds(ms) : default;
+            return ok;
+        }
         double unitMs = char.ToLowerInvariant(text[^1]) switch
         {
             's' => 1000,

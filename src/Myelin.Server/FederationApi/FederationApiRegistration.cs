@@ -5,6 +5,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Myelin.Server.Federation.Authentication;
 using Myelin.Server.ServerKeys;
 
+using Myelin.Server.Federation.RateLimiting;
+
 namespace Myelin.Server.FederationApi;
 
 /// <summary>The server-server API's endpoints. One line per area.</summary>
@@ -44,7 +46,9 @@ public static class FederationApiRegistration
         group.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            await http.RequestServices.GetRequiredService<FederationAuthenticator>().AuthenticateAsync(http);
+            var origin = await http.RequestServices.GetRequiredService<FederationAuthenticator>().AuthenticateAsync(http);
+            // Per origin, after authentication: an unsigned flood is refused before it costs a slot (rc_federation).
+            using var slot = await http.RequestServices.GetRequiredService<FederationRateLimiter>().AcquireAsync(origin.ServerName, http.RequestAborted);
             return await next(context);
         });
         return group;

@@ -162,6 +162,7 @@ public sealed partial class MyelinHost : IAsyncDisposable
         // Every store operation's duration, labelled "read:GetEventAsync", "write:PersistAsync", ...
         database.ObserveTimings((kind, operation, seconds) => metrics.DatabaseDuration.WithLabels($"{kind}:{operation}").Observe(seconds));
         builder.Services.AddSingleton(sp => new RateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new Federation.RateLimiting.FederationRateLimiter(config.RateLimiting, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddClientApi();
         builder.Services.AddFederation();
         options.ConfigureServices?.Invoke(builder.Services);

@@ -58,6 +58,40 @@ public sealed class FederationConfigTests : IDisposable
     }
 
     [Fact]
+    public void Rc_federation_is_read_with_synapses_defaults()
+    {
+        var defaults = ConfigLoader.Parse("server_name: example.org\n", _dir).Config.RateLimiting.Federation;
+        Assert.Equal(new FederationRateLimitConfig(), defaults);
+        Assert.Equal((TimeSpan.FromSeconds(1), 10, TimeSpan.FromMilliseconds(500), 50, 3),
+            (defaults.WindowSize, defaults.SleepLimit, defaults.SleepDelay, defaults.RejectLimit, defaults.Concurrent));
+
+        var set = ConfigLoader.Parse("""
+            server_name: example.org
+            rate_limiting:
+              rc_federation:
+                window_size: 2s
+                sleep_limit: 20
+                sleep_delay: 250ms
+                reject_limit: 100
+                concurrent: 5
+            """, _dir);
+        Assert.Empty(set.Warnings);
+        var federation = set.Config.RateLimiting.Federation;
+        Assert.Equal((TimeSpan.FromSeconds(2), 20, TimeSpan.FromMilliseconds(250), 100, 5),
+            (federation.WindowSize, federation.SleepLimit, federation.SleepDelay, federation.RejectLimit, federation.Concurrent));
+
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse("""
+            server_name: example.org
+            rate_limiting:
+              rc_federation:
+                window_size: 0
+                concurrent: 0
+            """, _dir));
+        Assert.Contains("rate_limiting.rc_federation.window_size", e.Message, StringComparison.Ordinal);
+        Assert.Contains("rate_limiting.rc_federation.concurrent", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Key_refresh_interval_sets_the_valid_until_ts_of_the_published_keys()
     {
         await using var server = await TestHomeserver.StartAsync(configure: c => c with
