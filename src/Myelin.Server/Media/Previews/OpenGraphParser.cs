@@ -140,7 +140,7 @@ public static class OpenGraphParser
                 space = text.Length > 0;
                 continue;
             }
-            if (text.Length >= MaxValueLength)
+            if (text.Length + (space ? 2 : 1) > MaxValueLength)
             {
                 break;
             }
