@@ -115,7 +115,8 @@ public sealed partial class UrlPreviewer : IDisposable
             // Neither a page nor an image: nothing to preview, which the spec allows ("may be empty").
             return [];
         }
-        string html = HtmlCharset.Detect(page.Body, page.Charset).GetString(page.Body);
+        // GetString keeps a byte order mark as U+FEFF; it is not part of the page.
+        string html = HtmlCharset.Detect(page.Body, page.Charset).GetString(page.Body).TrimStart('\uFEFF');
         var og = OpenGraphParser.Parse(html);
         var preview = new JsonObject();
         foreach (var (property, value) in og)
