@@ -12,8 +12,9 @@ using Myelin.Server.Media;
 namespace Myelin.Server.ClientApi.Media;
 
 /// <summary>
-/// The content repository's upload, download and config endpoints (URL previews: <see cref="UrlPreviewEndpoints"/>). spec: client-server "Content repository",
-/// openapi content-repo.yaml (legacy /_matrix/media/*) and authed-content-repo.yaml (/_matrix/client/v1/media/*).
+/// The content repository's upload, download and config endpoints (URL previews are <see cref="UrlPreviewEndpoints"/>).
+/// spec: client-server "Content repository", openapi content-repo.yaml (legacy /_matrix/media/*) and
+/// authed-content-repo.yaml (/_matrix/client/v1/media/*).
 /// </summary>
 public static class MediaEndpoints
 {
