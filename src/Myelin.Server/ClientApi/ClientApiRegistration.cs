@@ -107,6 +107,7 @@ public static class ClientApiRegistration
         app.MapKeyBackupApi();
         app.MapToDeviceApi();
         app.MapMediaApi();
+        app.MapUrlPreviewApi();
         app.MapMediaAdminApi();
         app.MapPusherApi();
         app.MapNotificationApi();

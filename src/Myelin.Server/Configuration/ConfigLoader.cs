@@ -11,7 +11,7 @@ namespace Myelin.Server.Configuration;
 /// Reads the YAML configuration file into a <see cref="MyelinConfig"/>. Relative paths are resolved against the
 /// file's directory. Unknown keys are warnings; invalid values are collected into one <see cref="ConfigException"/>.
 /// </summary>
-public static class ConfigLoader
+public static partial class ConfigLoader
 {
     public static ConfigLoadResult Load(string path)
     {
@@ -141,10 +141,7 @@ public static class ConfigLoader
         {
             root.Error("remote_media_cache_ttl", "must be positive");
         }
-        if (root.Bool("url_preview_enabled", false))
-        {
-            root.Error("url_preview_enabled", "URL previews are not supported by Myelin; remove the key or set it to false");
-        }
+        var urlPreview = ReadUrlPreview(root);
         var appServiceConfigFiles = (root.StringList("app_service_config_files") ?? []).Select(ResolvePath).ToList();
         var federationCustomCaList = (root.StringList("federation_custom_ca_list") ?? []).Select(ResolvePath).ToList();
         var federationDomainWhitelist = root.StringList("federation_domain_whitelist");
@@ -205,8 +202,68 @@ public static class ConfigLoader
             Turn = turn,
             Push = push,
             Federation = federation,
+            UrlPreview = urlPreview,
         };
     }
+
+    /// <summary>
+    /// Synapse's top-level <c>url_preview_*</c> and <c>max_spider_size</c> keys. Unlike Synapse, an enabled server
+    /// without <c>url_preview_ip_range_blacklist</c> gets the default private ranges instead of refusing to start;
+    /// an explicitly empty blacklist is refused, as it would let any user reach the server's network.
+    /// </summary>
+    private static UrlPreviewConfig ReadUrlPreview(YamlSection root)
+    {
+        var defaults = new UrlPreviewConfig();
+        bool enabled = root.Bool("url_preview_enabled", false);
+        var blacklist = ReadNetworks(root, "url_preview_ip_range_blacklist");
+        var whitelist = ReadNetworks(root, "url_preview_ip_range_whitelist") ?? [];
+        if (enabled && blacklist is { Count: 0 } && root.Has("url_preview_ip_range_blacklist"))
+        {
+            root.Error("url_preview_ip_range_blacklist",
+                "must not be empty when url_preview_enabled is true (any user could make the server fetch from its own network); "
+                + "omit it for the default private and reserved ranges, and list exceptions in url_preview_ip_range_whitelist");
+        }
+        var rules = new List<UrlPreviewUrlRule>();
+        var ruleSections = root.SectionList("url_preview_url_blacklist") ?? [];
+        for (int i = 0; i < ruleSections.Count; i++)
+        {
+            var rule = UrlPreviewUrlRule.TryCreate(ruleSections[i].StringMap(), out string? error);
+            if (rule is null)
+            {
+                root.Error($"url_preview_url_blacklist[{i}]", error!);
+            }
+            else
+            {
+                rules.Add(rule);
+            }
+        }
+        long maxSpiderSize = root.Size("max_spider_size", defaults.MaxSpiderSize);
+        if (maxSpiderSize < 1024)
+        {
+            root.Error("max_spider_size", "must be at least 1K");
+        }
+        var languages = root.StringList("url_preview_accept_language") ?? defaults.AcceptLanguage;
+        foreach (string language in languages)
+        {
+            if (!AcceptLanguagePattern().IsMatch(language))
+            {
+                root.Error("url_preview_accept_language", $"'{language}' is not a language range such as en, en-US or fr;q=0.8");
+            }
+        }
+        return new UrlPreviewConfig
+        {
+            Enabled = enabled,
+            IpRangeBlacklist = blacklist ?? UrlPreviewConfig.DefaultIpRangeBlacklist,
+            IpRangeWhitelist = whitelist,
+            UrlBlacklist = rules,
+            MaxSpiderSize = maxSpiderSize,
+            AcceptLanguage = languages,
+        };
+    }
+
+    // RFC 9110 "Accept-Language": a language range, optionally weighted.
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\*|[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)(\s*;\s*q=(0(\.[0-9]{0,3})?|1(\.0{0,3})?))?$")]
+    private static partial System.Text.RegularExpressions.Regex AcceptLanguagePattern();
 
     /// <summary><c>push: {enabled, include_content, initial_backoff, max_backoff, give_up_after, request_timeout, notification_retention}</c>.</summary>
     private static PushConfig ReadPush(YamlSection root)

@@ -132,6 +132,33 @@ public static class ConfigTemplate
         # Largest request body for every other endpoint; larger requests get 413 M_TOO_LARGE. Default: 10M
         max_request_body_size: 10M
 
+        ## URL previews ##
+
+        # Fetch web pages that users ask a preview of (GET /_matrix/client/v1/media/preview_url). The server
+        # then connects wherever a user points it, so addresses in url_preview_ip_range_blacklist are never
+        # contacted (checked on the address connected to, for every redirect). Default: false
+        url_preview_enabled: false
+
+        # Never fetch from these IP ranges. Default: the private, loopback, link-local, CGNAT, multicast and
+        # reserved ranges of ip_range_blacklist, plus 0.0.0.0/8, 240.0.0.0/4 and ::/128 (docs/configuration.md).
+        #url_preview_ip_range_blacklist: ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '::1/128', 'fc00::/7']
+
+        # Exceptions to url_preview_ip_range_blacklist. Default: []
+        #url_preview_ip_range_whitelist: ['192.168.1.20/32']
+
+        # URLs never previewed: each entry maps URL parts (scheme, netloc, hostname, port, path, query, fragment,
+        # username, password) to a glob, or to a regular expression if it starts with ^; a URL is blocked
+        # when all parts of one entry match. Default: []
+        #url_preview_url_blacklist:
+        #  - netloc: "*.example.com"
+        #  - scheme: "http"
+
+        # Largest page or image downloaded for a preview. Default: 10M
+        #max_spider_size: 10M
+
+        # Accept-Language sent when fetching. Default: ["en"]
+        #url_preview_accept_language: ["en-US", "en;q=0.9", "*;q=0.5"]
+
         ## Registration ##
 
         # Let anyone create an account through the client API. Default: false

@@ -56,6 +56,9 @@ public sealed record MyelinConfig
 
     public required string MediaStorePath { get; init; }
 
+    /// <summary>URL previews (<c>url_preview_*</c>, <c>max_spider_size</c>); off by default.</summary>
+    public UrlPreviewConfig UrlPreview { get; init; } = new();
+
     /// <summary>Serve the deprecated unauthenticated <c>/_matrix/media/v3/download|thumbnail</c> endpoints (spec: "freeze").</summary>
     public bool LegacyMediaEnabled { get; init; } = true;
 

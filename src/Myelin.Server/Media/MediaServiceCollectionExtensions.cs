@@ -12,6 +12,8 @@ public static class MediaServiceCollectionExtensions
         // Other servers' media lives in its own file store, so evicting it can never touch a local upload's file.
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RemoteMediaCache>(sp,
             (IMediaFileStore)new LocalMediaFileStore(Path.Combine(sp.GetRequiredService<MyelinConfig>().MediaStorePath, "remote"))));
+        services.AddSingleton<Previews.UrlPreviewFetcher>();
+        services.AddSingleton<Previews.UrlPreviewer>();
         services.AddHostedService<MediaRetention>();
         return services;
     }

@@ -78,6 +78,13 @@ public static class ThumbnailRenderer
         return (encoded.ToArray(), png ? "image/png" : "image/jpeg", targetWidth, targetHeight);
     }
 
+    /// <summary>The width and height an image declares, if it is in a format the renderer decodes (PNG, JPEG, WebP, GIF).</summary>
+    public static (int Width, int Height)? ReadSize(Stream content)
+    {
+        using var codec = OpenCodec(content);
+        return codec is { Info: { Width: > 0, Height: > 0 } info } ? (info.Width, info.Height) : null;
+    }
+
     private static SKCodec? OpenCodec(Stream content)
     {
         var codec = SKCodec.Create(content);

@@ -12,8 +12,9 @@ using Myelin.Server.Media;
 namespace Myelin.Server.ClientApi.Media;
 
 /// <summary>
-/// The content repository's upload, download and config endpoints. spec: client-server "Content repository",
-/// openapi content-repo.yaml (legacy /_matrix/media/*) and authed-content-repo.yaml (/_matrix/client/v1/media/*).
+/// The content repository's upload, download and config endpoints (URL previews are <see cref="UrlPreviewEndpoints"/>).
+/// spec: client-server "Content repository", openapi content-repo.yaml (legacy /_matrix/media/*) and
+/// authed-content-repo.yaml (/_matrix/client/v1/media/*).
 /// </summary>
 public static class MediaEndpoints
 {
@@ -49,8 +50,6 @@ public static class MediaEndpoints
         app.MapGet(LegacyPrefix + "/thumbnail/{serverName}/{mediaId}",
             (string serverName, string mediaId, HttpContext context, MediaService media, RemoteMediaCache remote, MyelinConfig config) =>
                 ThumbnailAsync(serverName, mediaId, context, media, remote, RequireLegacy(config, "thumbnail")));
-        app.MapGet(AuthedPrefix + "/preview_url", PreviewUrl);
-        app.MapGet(LegacyPrefix + "/preview_url", PreviewUrl);
         return app;
     }
 
@@ -85,10 +84,6 @@ public static class MediaEndpoints
         // spec: content_repo.md — servers SHOULD "freeze" the deprecated unauthenticated endpoints.
         config.LegacyMediaEnabled ? config
             : throw MatrixException.NotFound($"Unauthenticated media access is disabled; use /_matrix/client/v1/media/{endpoint}.");
-
-    private static IResult PreviewUrl(Requester requester) =>
-        // URL previews are off (Myelin does not fetch them); Synapse answers the same way when url_preview_enabled is false.
-        throw MatrixException.UnrecognizedEndpoint("URL previews are disabled on this server.");
 
     private static async Task DownloadAsync(string serverName, string mediaId, string? fileName, HttpContext context, MediaService media,
         RemoteMediaCache remote, MyelinConfig config)
