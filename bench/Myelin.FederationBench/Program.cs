@@ -25,11 +25,13 @@ if (options is null)
 {
     Console.Error.WriteLine("""
         usage: myelin-federation-bench --myelin PATH [--members 30000] [--transactions 40] [--warmup 2] [--pdus 50]
-                                       [--small-members 10] [--engine sqlite|postgres --postgres CONN] [--work-dir DIR] [--out FILE] [--keep]
+                                       [--small-members 10] [--engine sqlite|postgres --postgres CONN] [--resident-cache DIR]
+                                       [--work-dir DIR] [--out FILE] [--keep]
           --myelin        the myelin executable (or myelin.dll, run with dotnet) started as the joining server
           --members       joined members of the big room on the resident (besides its creator)
           --transactions  measured /send transactions per room (after --warmup unmeasured ones)
           --small-members also join a room of this many members and push the same transactions into it (0: skip)
+          --resident-cache keep the generated resident database here and reuse it when --members matches (SQLite only)
           --engine        database of both servers (default sqlite); postgres needs --postgres (an Npgsql connection string per server: {0} is replaced by resident/joiner)
         """);
     return 2;
@@ -50,12 +52,10 @@ var report = new JsonObject
 };
 int exitCode = 0;
 Log($"work directory {work}");
-await using (var resident = await Resident.StartAsync(Path.Combine(work, "resident"), certificates, options.Engine, options.PostgresFor("resident")))
+string residentDirectory = Path.Combine(work, "resident");
+var (resident, big) = await StartResidentAsync();
+await using (resident)
 {
-    Log($"resident: {resident.ServerName} (in this process, pid {Environment.ProcessId}); generating {options.Members} joins");
-    var big = await resident.CreateRoomAsync(options.Members, Log);
-    Log($"resident: room {big.RoomId} with {big.Members.Count} members generated in {big.GenerationTime.TotalSeconds:F1} s");
-    report["generation_seconds"] = Math.Round(big.GenerationTime.TotalSeconds, 1);
     if (options.Engine == "sqlite")
     {
         report["resident_db_mb"] = Math.Round(new FileInfo(Path.Combine(resident.Directory, "homeserver.db")).Length / 1048576.0, 1);
@@ -107,6 +107,55 @@ if (!options.Keep)
     }
 }
 return exitCode;
+
+// The resident and its big room: generated, or copied from --resident-cache (a database generated earlier with the same
+// --members, kept as it was right after generation; the server name in it fixes the port).
+async Task<(Resident, BigRoom)> StartResidentAsync()
+{
+    string? cache = options.ResidentCache;
+    string marker = cache is null ? "" : Path.Combine(cache, "bench-room.json");
+    if (cache is not null && options.Engine == "sqlite" && File.Exists(marker)
+        && JsonNode.Parse(await File.ReadAllTextAsync(marker)) is { } saved && saved["members"]!.GetValue<int>() == options.Members)
+    {
+        Directory.CreateDirectory(residentDirectory);
+        foreach (string file in Directory.GetFiles(cache).Where(f => Path.GetFileName(f) != "bench-room.json"))
+        {
+            File.Copy(file, Path.Combine(residentDirectory, Path.GetFileName(file)), overwrite: true);
+        }
+        var cached = await Resident.StartAsync(residentDirectory, certificates, options.Engine, null, saved["port"]!.GetValue<int>());
+        var room = await cached.LoadRoomAsync(RoomId.Parse(saved["room_id"]!.GetValue<string>()));
+        Log($"resident: {cached.ServerName} from {cache}: room {room.RoomId} with {room.Members.Count} members (generated in {saved["generation_seconds"]} s)");
+        report["generation_seconds"] = saved["generation_seconds"]!.DeepClone();
+        report["resident_from_cache"] = true;
+        return (cached, room);
+    }
+    var fresh = await Resident.StartAsync(residentDirectory, certificates, options.Engine, options.PostgresFor("resident"));
+    Log($"resident: {fresh.ServerName} (in this process, pid {Environment.ProcessId}); generating {options.Members} joins");
+    var generated = await fresh.CreateRoomAsync(options.Members, Log);
+    Log($"resident: room {generated.RoomId} with {generated.Members.Count} members generated in {generated.GenerationTime.TotalSeconds:F1} s");
+    report["generation_seconds"] = Math.Round(generated.GenerationTime.TotalSeconds, 1);
+    if (cache is null || options.Engine != "sqlite")
+    {
+        return (fresh, generated);
+    }
+    // Keep a copy of the stopped resident's files for the next run, then start it again over the same files.
+    int port = fresh.Port;
+    await fresh.DisposeAsync();
+    Directory.CreateDirectory(cache);
+    foreach (string file in Directory.GetFiles(residentDirectory))
+    {
+        File.Copy(file, Path.Combine(cache, Path.GetFileName(file)), overwrite: true);
+    }
+    await File.WriteAllTextAsync(marker, new JsonObject
+    {
+        ["members"] = options.Members,
+        ["port"] = port,
+        ["room_id"] = generated.RoomId.Value,
+        ["generation_seconds"] = Math.Round(generated.GenerationTime.TotalSeconds, 1),
+    }.ToJsonString());
+    var restarted = await Resident.StartAsync(residentDirectory, certificates, options.Engine, null, port);
+    return (restarted, generated with { });
+}
 
 async Task<(JsonObject Report, EventId? EventId)> JoinAsync(Joiner joiner, Resident resident, BigRoom room, string userId, string token, string label)
 {
@@ -167,9 +216,11 @@ async Task<(JsonObject Report, EventId? EventId)> JoinAsync(Joiner joiner, Resid
         ["load_average"] = File.ReadAllText("/proc/loadavg").Trim(),
     };
     Log($"{label}: {(int)response.StatusCode} in {seconds:F2} s; joiner CPU {cpu.TotalSeconds:F1} s, VmHWM {result["joiner_hwm_after_kb"]} kB");
-    if (!response.IsSuccessStatusCode)
+    // A 200 must carry the room ID (an error with a passed-through 200 status has been seen).
+    if (!response.IsSuccessStatusCode || JsonNode.Parse(body)?["room_id"] is null)
     {
         result["error"] = body.Length > 2000 ? body[..2000] : body;
+        Log($"{label}: join failed: {result["error"]}");
         return (result, null);
     }
     // POST /join answers only the room ID; the join event is the joining user's membership, as the resident stored it.
@@ -280,13 +331,20 @@ async Task<JsonObject> PushTransactionsAsync(Joiner joiner, Resident resident, B
             firstError ??= $"{(int)response.StatusCode} {text}";
             continue;
         }
-        foreach (var (id, outcome) in JsonNode.Parse(text)!["pdus"]!.AsObject())
+        var outcomes = JsonNode.Parse(text)!["pdus"]!.AsObject();
+        foreach (var (id, outcome) in outcomes)
         {
             if (outcome?["error"] is { } error)
             {
                 errors++;
                 firstError ??= $"{id}: {error}";
             }
+        }
+        // Every PDU must have its own result (a PDU of an unknown room gets none).
+        if (outcomes.Count < options.Pdus)
+        {
+            errors += options.Pdus - outcomes.Count;
+            firstError ??= $"{options.Pdus - outcomes.Count} PDUs without a result: {text[..Math.Min(text.Length, 500)]}";
         }
     }
     measured.Stop();
@@ -322,7 +380,7 @@ async Task<JsonObject> PushTransactionsAsync(Joiner joiner, Resident resident, B
 }
 
 internal sealed record Options(string[] Myelin, int Members, int Transactions, int Warmup, int Pdus, int SmallMembers, string Engine, string? Postgres,
-    string? WorkDir, string? Out, bool Keep)
+    string? WorkDir, string? Out, bool Keep, string? ResidentCache)
 {
     public string? PostgresFor(string server) => Postgres?.Replace("{0}", server, StringComparison.Ordinal);
 
@@ -362,6 +420,7 @@ internal sealed record Options(string[] Myelin, int Members, int Transactions, i
             return null;
         }
         return new Options(command, Int("members", 30_000), Int("transactions", 40), Int("warmup", 2), pdus, Int("small-members", 10), engine,
-            values.GetValueOrDefault("postgres"), values.GetValueOrDefault("work-dir"), values.GetValueOrDefault("out"), keep);
+            values.GetValueOrDefault("postgres"), values.GetValueOrDefault("work-dir"), values.GetValueOrDefault("out"), keep,
+            values.GetValueOrDefault("resident-cache"));
     }
 }

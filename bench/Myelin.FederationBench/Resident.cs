@@ -38,12 +38,13 @@ internal sealed class Resident : IAsyncDisposable
     public SigningKey SigningKey => Host.SigningKey;
     public IServiceProvider Services => Host.Services;
 
-    public static async Task<Resident> StartAsync(string directory, Certificates certificates, string engine, string? postgres)
+    /// <summary>Starts the resident over <paramref name="directory"/>; on <paramref name="fixedPort"/> when its database already names it.</summary>
+    public static async Task<Resident> StartAsync(string directory, Certificates certificates, string engine, string? postgres, int? fixedPort = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         for (int attempt = 1; ; attempt++)
         {
-            int port = FreePort();
+            int port = fixedPort ?? FreePort();
             var serverName = ServerName.Parse($"localhost:{port}");
             var config = MyelinConfig.CreateDefault(serverName, directory) with
             {
@@ -68,7 +69,7 @@ internal sealed class Resident : IAsyncDisposable
                 });
                 return new Resident(host, directory);
             }
-            catch (IOException) when (attempt < 3)
+            catch (IOException) when (attempt < 3 && fixedPort is null)
             {
                 // Another process took the port between FreePort and the bind.
             }
@@ -140,6 +141,22 @@ internal sealed class Resident : IAsyncDisposable
         }, CancellationToken.None);
         return new BigRoom(roomId, version, state, memberEvents, stopwatch.Elapsed);
     }
+
+    /// <summary>A room generated earlier (a cached resident database), read back from the current state.</summary>
+    public async Task<BigRoom> LoadRoomAsync(RoomId roomId)
+    {
+        var writer = Services.GetRequiredService<RoomEventWriter>();
+        var events = Services.GetRequiredService<RoomEvents>();
+        var version = await events.GetRoomVersionAsync(roomId) ?? throw new InvalidOperationException($"The cached resident has no room {roomId}.");
+        var state = new Dictionary<StateKey, Pdu>(await writer.GetCurrentStateAsync(roomId, CancellationToken.None));
+        var members = state.Values
+            .Where(p => p.Type == EventTypes.Member && p.StateKey!.StartsWith("@member", StringComparison.Ordinal))
+            .OrderBy(p => p.StateKey, StringComparer.Ordinal)
+            .ToDictionary(p => UserId.Parse(p.StateKey!), p => p.EventId);
+        return new BigRoom(roomId, version, state, members, TimeSpan.Zero);
+    }
+
+    public int Port => Host.Config.Listeners[0].Port;
 
     private static int FreePort()
     {
