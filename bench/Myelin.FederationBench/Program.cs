@@ -32,7 +32,8 @@ if (options is null)
           --transactions  measured /send transactions per room (after --warmup unmeasured ones)
           --small-members also join a room of this many members and push the same transactions into it (0: skip)
           --resident-cache keep the generated resident database here and reuse it when --members matches (SQLite only)
-          --engine        database of both servers (default sqlite); postgres needs --postgres (an Npgsql connection string per server: {0} is replaced by resident/joiner)
+          --engine        database of both servers (default sqlite); postgres needs --postgres, an Npgsql connection string in which
+                          {0} is replaced by resident / joiner (both databases must exist); only SQLite has been measured
         """);
     return 2;
 }
@@ -154,7 +155,7 @@ async Task<(Resident, BigRoom)> StartResidentAsync()
         ["generation_seconds"] = Math.Round(generated.GenerationTime.TotalSeconds, 1),
     }.ToJsonString());
     var restarted = await Resident.StartAsync(residentDirectory, certificates, options.Engine, null, port);
-    return (restarted, generated with { });
+    return (restarted, generated);
 }
 
 async Task<(JsonObject Report, EventId? EventId)> JoinAsync(Joiner joiner, Resident resident, BigRoom room, string userId, string token, string label)
