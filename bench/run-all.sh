@@ -9,6 +9,10 @@
 # JOINERS, MEDIA_WORKERS, MEDIA_SIZE, MEDIA_DURATION, SCALING (1 to add send scaling rows at 1/4/16/64 senders in one room and in 4×S rooms, and fanout at
 # 50/200/500 syncers at SCALING_FANOUT_RATE, default 10 ev/s; give it RUN_ALL_BUDGET=1500); SKIP_SQLITE=1 runs
 # only PostgreSQL; RUN_ALL_BUDGET (seconds, default 600) bounds the whole script.
+# FEDERATION=1 also runs bench/Myelin.FederationBench (join of a FED_MEMBERS-member room, default 30000, by a separate
+# myelin process, then inbound /send throughput; SQLite) into federation.json. Its resident room is generated once
+# (~5 minutes for 30,000 members) into FED_CACHE (default /tmp/myelin-fed-bench-cache-<members>) and reused after;
+# FEDERATION_ONLY=1 skips the load-generator scenarios.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-${TMPDIR:-/tmp}/myelin-bench-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -132,6 +136,25 @@ run_engine() {
   stop_server
 }
 
+run_federation() {
+  local members=${FED_MEMBERS:-30000} left; left=$(remaining)
+  if [ "$left" -lt 60 ]; then log "federation: skipped, out of time"; return; fi
+  build bench/Myelin.FederationBench fedbench myelin-federation-bench.dll || return
+  log "federation: join of a $members-member room and inbound /send throughput (time limit ${left}s)"
+  timeout "$left" dotnet "$out/bin/fedbench/myelin-federation-bench.dll" --myelin "${myelin[@]: -1}" --members "$members" \
+    --transactions "${FED_TRANSACTIONS:-40}" --small-members "${FED_SMALL_MEMBERS:-10}" \
+    --resident-cache "${FED_CACHE:-/tmp/myelin-fed-bench-cache-$members}" --out "$out/federation.json" \
+    >"$out/federation.txt" 2>"$out/federation.progress"
+  local rc=$?
+  cat "$out/federation.progress"
+  log "federation: exit $rc (federation.json)"
+}
+
+if [ "${FEDERATION_ONLY:-0}" = 1 ]; then
+  run_federation
+  log "done: results in $out"
+  exit 0
+fi
 [ "${SKIP_SQLITE:-0}" = 1 ] || run_engine sqlite
 if [ -n "${MYELIN_BENCH_POSTGRES:-}" ]; then
   if [ "$MYELIN_BENCH_POSTGRES" = start ]; then
@@ -148,5 +171,6 @@ if [ -n "${MYELIN_BENCH_POSTGRES:-}" ]; then
     psql "host=127.0.0.1 port=${PGPORT_DEV:-55439} user=myelin dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
   fi
 fi
+[ "${FEDERATION:-0}" = 1 ] && run_federation
 python3 "$repo/bench/Myelin.Load/summarize.py" "$out" >"$out/summary.md" && cat "$out/summary.md"
 log "done: results in $out (summary.md: Markdown tables for docs/benchmarks.md)"

@@ -21,6 +21,15 @@ public sealed record FederationOptions
     /// <summary>Largest response body accepted from a remote server.</summary>
     public long MaxResponseSize { get; init; } = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// Largest <c>send_join</c> answer accepted: it carries the room's whole state and auth chain, ~0.7 KB per member
+    /// (a 30,000-member room answers ~22 MB). Synapse allows 500 MiB (<c>MAX_RESPONSE_SIZE_SEND_JOIN</c>).
+    /// </summary>
+    public long MaxSendJoinResponseSize { get; init; } = 512L * 1024 * 1024;
+
+    /// <summary>Timeout for <c>send_join</c>: the resident gathers and serialises the whole room state before answering.</summary>
+    public TimeSpan SendJoinTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>After a failed key fetch, how long before the same server is asked again for an unknown key.</summary>
     public TimeSpan KeyFetchFailureBackoff { get; init; } = TimeSpan.FromSeconds(30);
 

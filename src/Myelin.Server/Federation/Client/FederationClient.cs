@@ -39,6 +39,13 @@ public sealed class FederationClient
     public Task<JsonElement> PutAsync(ServerName destination, string pathAndQuery, JsonElement body, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Put, destination, pathAndQuery, body, authenticated: true, cancellationToken);
 
+    /// <summary>
+    /// A signed PUT whose answer may be far larger and slower than usual (<c>send_join</c>: the room's whole state):
+    /// <see cref="FederationOptions.MaxSendJoinResponseSize"/> and <see cref="FederationOptions.SendJoinTimeout"/> apply.
+    /// </summary>
+    public Task<JsonElement> PutLargeAsync(ServerName destination, string pathAndQuery, JsonElement body, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Put, destination, pathAndQuery, body, authenticated: true, _options.MaxSendJoinResponseSize, _options.SendJoinTimeout, cancellationToken);
+
     /// <summary>GET /_matrix/key/v2/server (unauthenticated: the keys are what authentication needs).</summary>
     public Task<JsonElement> GetServerKeysAsync(ServerName destination, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, destination, "/_matrix/key/v2/server", null, authenticated: false, cancellationToken);
@@ -52,14 +59,18 @@ public sealed class FederationClient
         SendAsync(HttpMethod.Get, destination, "/_matrix/federation/v1/version", null, authenticated: true, cancellationToken);
 
     /// <summary>Sends one request; throws <see cref="FederationRequestException"/> for every failure.</summary>
-    public async Task<JsonElement> SendAsync(HttpMethod method, ServerName destination, string pathAndQuery, JsonElement? body, bool authenticated,
-        CancellationToken cancellationToken = default)
+    public Task<JsonElement> SendAsync(HttpMethod method, ServerName destination, string pathAndQuery, JsonElement? body, bool authenticated,
+        CancellationToken cancellationToken = default) =>
+        SendAsync(method, destination, pathAndQuery, body, authenticated, _options.MaxResponseSize, _options.RequestTimeout, cancellationToken);
+
+    private async Task<JsonElement> SendAsync(HttpMethod method, ServerName destination, string pathAndQuery, JsonElement? body, bool authenticated,
+        long maxResponseSize, TimeSpan requestTimeout, CancellationToken cancellationToken)
     {
         using var request = await CreateRequestAsync(method, destination, pathAndQuery, body, authenticated, "application/json", cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.RequestTimeout);
+        timeout.CancelAfter(requestTimeout);
         using var response = await SendRequestAsync(request, destination, method, pathAndQuery, timeout.Token, cancellationToken);
-        JsonElement? json = await ReadJsonAsync(response, destination, timeout.Token, cancellationToken);
+        JsonElement? json = await ReadJsonAsync(response, destination, maxResponseSize, timeout.Token, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
             throw ErrorResponse(response, json, destination, method, pathAndQuery);
@@ -91,7 +102,7 @@ public sealed class FederationClient
         }
         using (response)
         {
-            JsonElement? json = await ReadJsonAsync(response, destination, timeout.Token, cancellationToken);
+            JsonElement? json = await ReadJsonAsync(response, destination, _options.MaxResponseSize, timeout.Token, cancellationToken);
             throw ErrorResponse(response, json, destination, HttpMethod.Get, pathAndQuery);
         }
     }
@@ -200,9 +211,9 @@ public sealed class FederationClient
             (int)response.StatusCode, errcode);
     }
 
-    private async Task<JsonElement?> ReadJsonAsync(HttpResponseMessage response, ServerName destination, CancellationToken timeoutToken, CancellationToken cancellationToken)
+    private static async Task<JsonElement?> ReadJsonAsync(HttpResponseMessage response, ServerName destination, long max, CancellationToken timeoutToken,
+        CancellationToken cancellationToken)
     {
-        long max = _options.MaxResponseSize;
         if (response.Content.Headers.ContentLength > max)
         {
             throw new FederationRequestException(destination, $"Response larger than {max} bytes.", (int)response.StatusCode);

@@ -368,7 +368,10 @@ public sealed partial class RemoteMembership
                     lastProblem = $"{server}: {problem}";
                     continue;
                 }
-                var response = await _client.PutAsync(server, sendPath(signed), signed.Root, cancellationToken);
+                // send_join answers with the room's whole state: larger and slower than other requests.
+                var response = membership == Membership.Join
+                    ? await _client.PutLargeAsync(server, sendPath(signed), signed.Root, cancellationToken)
+                    : await _client.PutAsync(server, sendPath(signed), signed.Root, cancellationToken);
                 return (server, version, signed, response);
             }
             catch (FederationRequestException e) when (IsWorthRetrying(e))
@@ -379,15 +382,16 @@ public sealed partial class RemoteMembership
             catch (FederationRequestException e)
             {
                 // The resident server refused: the client should see why (spec: joins-v1.yaml "passed through to clients").
-                throw new MatrixException(e.Errcode ?? MatrixErrorCodes.Unknown, e.Message, e.StatusCode ?? 502);
+                throw new MatrixException(e.Errcode ?? MatrixErrorCodes.Unknown, e.Message, e.StatusCode is >= 400 ? e.StatusCode.Value : 502);
             }
         }
         throw new MatrixException(MatrixErrorCodes.Unknown,
             $"Could not {membership} {roomId} through {string.Join(", ", candidates)}: {lastError?.Message ?? lastProblem}", 502);
     }
 
+    // A success status with an answer we could not use (too large, not JSON) is the server's problem, not a refusal.
     private static bool IsWorthRetrying(FederationRequestException e) =>
-        e.StatusCode is null or >= 500 or 404 or 429
+        e.StatusCode is null or < 400 or >= 500 or 404 or 429
         || e.Errcode is MatrixErrorCodes.UnableToAuthoriseJoin or MatrixErrorCodes.UnableToGrantJoin;
 
     // ---- invite ----

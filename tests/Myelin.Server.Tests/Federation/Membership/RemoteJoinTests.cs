@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Myelin.Protocol.Identifiers;
+using Myelin.Server.Federation;
 using Myelin.Server.Tests.ClientApi.Rooms;
 using Myelin.Server.Tests.ClientApi.Sync;
 using Myelin.Server.Tests.Support;
@@ -53,6 +55,26 @@ public sealed class RemoteJoinTests
 
         // Bob can send in the room he joined over federation (local send on his server's copy).
         await bob.SendMessageAsync(room, "hello from B");
+    }
+
+    [Fact]
+    public async Task A_send_join_answer_over_the_size_limit_fails_the_join_with_502_not_the_remote_200()
+    {
+        await using var a = await FederatedHomeserver.StartAsync();
+        await using var b = await FederatedHomeserver.StartAsync(services: s => s.AddSingleton(new FederationOptions
+        {
+            RequestTimeout = TimeSpan.FromSeconds(15),
+            KeyFetchFailureBackoff = TimeSpan.Zero,
+            MaxSendJoinResponseSize = 1024,
+        }));
+        var alice = await a.Server.CreateUserAsync("alice", "Alice");
+        var bob = await b.Server.CreateUserAsync("bob", "Bob");
+        string room = await alice.CreateRoomAsync(new { preset = "public_chat" });
+
+        // The resident answers send_join with 200 and the room's state, larger than b accepts: the join fails as a bad
+        // gateway (the remote's 200 used to be passed through as the status of the error).
+        var response = await bob.PostAsync($"/_matrix/client/v3/join/{Uri.EscapeDataString(room)}?server_name={Uri.EscapeDataString(a.ServerName.Value)}", new { });
+        await MatrixAssert.ErrorAsync(response, 502, "M_UNKNOWN");
     }
 
     [Fact]
