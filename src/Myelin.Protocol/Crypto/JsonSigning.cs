@@ -27,8 +27,10 @@ public static class JsonSigning
         return TrySign(root, entity, key, out signed, out error);
     }
 
+    /// <param name="strict">False for JSON that may hold floats or out-of-range integers (federation request bodies,
+    /// room versions 1–5): numbers are then encoded leniently instead of refused.</param>
     public static bool TrySign(JsonElement obj, string entity, SigningKey key,
-        [NotNullWhen(true)] out byte[]? signed, [NotNullWhen(false)] out string? error)
+        [NotNullWhen(true)] out byte[]? signed, [NotNullWhen(false)] out string? error, bool strict = true)
     {
         signed = null;
         if (obj.ValueKind != JsonValueKind.Object)
@@ -39,7 +41,7 @@ public static class JsonSigning
         var buffer = PooledBuffer.Rent();
         try
         {
-            if ((error = CanonicalJsonWriter.Write(obj, buffer, strict: true, ExcludeMembersFilter.ForSigning)) is not null)
+            if ((error = CanonicalJsonWriter.Write(obj, buffer, strict, ExcludeMembersFilter.ForSigning)) is not null)
             {
                 return false;
             }
@@ -48,7 +50,7 @@ public static class JsonSigning
             byte[] signatures = MergeSignatures(obj, entity, key.KeyId, signature);
             buffer.ResetWrittenCount();
             ExtraMember extra = new("signatures"u8.ToArray(), signatures);
-            if ((error = CanonicalJsonWriter.Write(obj, buffer, strict: true, null, [extra])) is not null)
+            if ((error = CanonicalJsonWriter.Write(obj, buffer, strict, null, [extra])) is not null)
             {
                 return false;
             }
@@ -62,11 +64,11 @@ public static class JsonSigning
     }
 
     /// <summary>Signs a JSON object; throws <see cref="CanonicalJsonException"/> if it cannot be signed.</summary>
-    public static byte[] Sign(JsonElement obj, string entity, SigningKey key) =>
-        TrySign(obj, entity, key, out byte[]? signed, out string? error) ? signed : throw new CanonicalJsonException(error);
+    public static byte[] Sign(JsonElement obj, string entity, SigningKey key, bool strict = true) =>
+        TrySign(obj, entity, key, out byte[]? signed, out string? error, strict) ? signed : throw new CanonicalJsonException(error);
 
     /// <summary>Checks <paramref name="entity"/>'s signatures on a JSON object. <paramref name="keys"/> finds a verification key by ID (null if unknown).</summary>
-    public static SignatureCheck Verify(JsonElement obj, string entity, Func<KeyId, VerifyKey?> keys)
+    public static SignatureCheck Verify(JsonElement obj, string entity, Func<KeyId, VerifyKey?> keys, bool strict = true)
     {
         if (obj.ValueKind != JsonValueKind.Object)
         {
@@ -75,7 +77,7 @@ public static class JsonSigning
         var buffer = PooledBuffer.Rent();
         try
         {
-            if (CanonicalJsonWriter.Write(obj, buffer, strict: true, ExcludeMembersFilter.ForSigning) is { } error)
+            if (CanonicalJsonWriter.Write(obj, buffer, strict, ExcludeMembersFilter.ForSigning) is { } error)
             {
                 return new(SignatureCheckStatus.Malformed, error);
             }

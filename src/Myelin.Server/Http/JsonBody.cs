@@ -13,7 +13,14 @@ namespace Myelin.Server.Http;
 /// </summary>
 public static class JsonBody
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+    /// <summary>
+    /// How deep a request or federation response body may nest: a PDU may nest 128 levels (canonical JSON's limit) and
+    /// sits a few levels down in a transaction or a send_join answer; Synapse sets no limit at all.
+    /// </summary>
+    public const int MaxDepth = 160;
+
+    /// <summary>Parse options for bodies (<see cref="MaxDepth"/>).</summary>
+    public static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
     /// <summary>Reads the body as any JSON value.</summary>
     public static async Task<JsonElement> ReadJsonElementAsync(this HttpRequest request, CancellationToken cancellationToken = default)

@@ -20,9 +20,19 @@ public sealed class PresenceTracker : IDisposable
     public static readonly TimeSpan OfflineAfter = TimeSpan.FromMinutes(30);
     /// <summary>"currently_active" holds while the user was active within this window (Synapse uses one minute).</summary>
     public static readonly TimeSpan ActiveWindow = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// Other servers' users go offline this long after their server's last update about them, and ours are announced
+    /// again after <see cref="FederationPingInterval"/> without a change — Synapse's FEDERATION_TIMEOUT (30 min) and
+    /// FEDERATION_PING_INTERVAL (25 min), so that Synapse does not time out our users who are online and unchanged.
+    /// </summary>
+    public static readonly TimeSpan FederationTimeout = TimeSpan.FromMinutes(30);
+    public static readonly TimeSpan FederationPingInterval = TimeSpan.FromMinutes(25);
 
     private readonly Lock _lock = new();
     private readonly Dictionary<UserId, PresenceStatus> _statuses = [];
+    // Remote users: when their server last told us about them. Local users: when they were last announced (Changed).
+    private readonly Dictionary<UserId, long> _remoteUpdatedAt = [];
+    private readonly Dictionary<UserId, long> _announcedAt = [];
     private readonly Notifier _notifier;
     private readonly MyelinDatabase _database;
     private readonly TimeProvider _time;
@@ -130,17 +140,21 @@ public sealed class PresenceTracker : IDisposable
     /// A user of another server, from an <c>m.presence</c> EDU (the caller checked the user belongs to the origin).
     /// Kept as received: the idle and offline timeouts are the user's server's to apply.
     /// </summary>
-    public async Task SetRemoteAsync(UserId user, string presence, string? statusMessage, long lastActiveAgo, bool currentlyActive)
+    /// <param name="lastActiveAgo">Null when the update has none (Synapse leaves it out for users never active): the
+    /// last known activity is kept.</param>
+    public async Task SetRemoteAsync(UserId user, string presence, string? statusMessage, long? lastActiveAgo, bool currentlyActive)
     {
         if (!Enabled || user.Server == _serverName || !PresenceStates.IsValid(presence))
         {
             return;
         }
-        long lastActive = _time.GetUtcNow().ToUnixTimeMilliseconds() - Math.Max(0, lastActiveAgo);
+        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         bool changed;
         lock (_lock)
         {
             var current = _statuses.GetValueOrDefault(user);
+            long lastActive = lastActiveAgo is { } ago ? now - Math.Max(0, ago) : current?.LastActiveTs ?? now;
+            _remoteUpdatedAt[user] = now;
             changed = current is null || current.Presence != presence || current.StatusMessage != statusMessage || current.CurrentlyActive != currentlyActive;
             _statuses[user] = new PresenceStatus(user, presence, statusMessage, lastActive, currentlyActive, changed ? ++_position : current!.StreamPosition);
         }
@@ -152,10 +166,15 @@ public sealed class PresenceTracker : IDisposable
 
     private void RaiseChanged(UserId user)
     {
-        if (Changed is { } changed && user.Server == _serverName && Get(user) is { } status)
+        if (user.Server != _serverName || Get(user) is not { } status)
         {
-            changed(status);
+            return;
         }
+        lock (_lock)
+        {
+            _announcedAt[user] = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        }
+        Changed?.Invoke(status);
     }
 
     /// <summary>Applies the idle and offline timeouts (runs every 30 s by itself).</summary>
@@ -163,13 +182,27 @@ public sealed class PresenceTracker : IDisposable
     {
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         List<UserId>? changedUsers = null;
+        List<UserId>? remoteExpired = null;
+        List<UserId>? toPing = null;
         lock (_lock)
         {
             foreach (var status in _statuses.Values.ToArray())
             {
                 if (status.UserId.Server != _serverName)
                 {
+                    // A server that stopped telling us about its online user (it went away): offline, as Synapse does.
+                    if (status.Presence != PresenceStates.Offline
+                        && now - _remoteUpdatedAt.GetValueOrDefault(status.UserId, now) >= FederationTimeout.TotalMilliseconds)
+                    {
+                        _statuses[status.UserId] = status with { Presence = PresenceStates.Offline, CurrentlyActive = false, StreamPosition = ++_position };
+                        (remoteExpired ??= []).Add(status.UserId);
+                    }
                     continue;
+                }
+                if (status.Presence != PresenceStates.Offline
+                    && now - _announcedAt.GetValueOrDefault(status.UserId, now) >= FederationPingInterval.TotalMilliseconds)
+                {
+                    (toPing ??= []).Add(status.UserId);
                 }
                 long idle = now - status.LastActiveTs;
                 PresenceStatus? next = null;
@@ -199,6 +232,15 @@ public sealed class PresenceTracker : IDisposable
                 RaiseChanged(user);
                 _ = NotifyAudienceAsync(user);
             }
+        }
+        foreach (var user in remoteExpired ?? [])
+        {
+            _ = NotifyAudienceAsync(user);
+        }
+        // Unchanged but still online or idle: announced again so other servers keep them (no client sees a change).
+        foreach (var user in toPing?.Except(changedUsers ?? []) ?? [])
+        {
+            RaiseChanged(user);
         }
     }
 

@@ -108,7 +108,7 @@ public sealed class FederatedHomeserver : IAsyncDisposable
         Func<XMatrixAuthorization, string>? formatHeader = null)
     {
         string? contentToSign = signedBody ?? body;
-        JsonElement? content = contentToSign is null ? null : JsonDocument.Parse(contentToSign).RootElement.Clone();
+        JsonElement? content = contentToSign is null ? null : JsonDocument.Parse(contentToSign, new JsonDocumentOptions { MaxDepth = 256 }).RootElement.Clone();
         var authorization = FederationRequestSigning.Sign(method.Method, signedPathAndQuery ?? pathAndQuery, origin,
             ServerName.Parse(signedDestination ?? ServerName.Value), content, key);
         var request = new HttpRequestMessage(method, pathAndQuery);

@@ -127,6 +127,24 @@ public abstract class RequestAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Bodies_with_floats_and_deep_nesting_are_signed_and_verified_as_synapse_sends_them()
+    {
+        // A transaction whose EDU content holds a float (to-device content is the client's) and nests 100 levels deep:
+        // not canonical JSON in the strict sense, but Synapse signs such bodies and we must accept them (unknown EDU
+        // types are ignored, so the transaction succeeds).
+        string deep = string.Concat(Enumerable.Repeat("{\"a\":", 100)) + "1.5" + new string('}', 100);
+        string body = "{\"origin\":\"" + _origin.ServerName + "\",\"origin_server_ts\":1,\"pdus\":[],\"edus\":[{\"edu_type\":\"org.example.test\"," +
+            "\"content\":{\"ratio\":0.25,\"deep\":" + deep + "}}]}";
+        var element = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 200 }).RootElement;
+
+        // Through our own client (which signs it) and as raw signed HTTP.
+        var answer = await _origin.Client.PutAsync(_destination.ServerName, "/_matrix/federation/v1/send/float-1", element);
+        Assert.Equal(JsonValueKind.Object, answer.GetProperty("pdus").ValueKind);
+        var raw = await _destination.SendSignedAsync(HttpMethod.Put, "/_matrix/federation/v1/send/float-2", _origin.ServerName, _origin.SigningKey, body);
+        Assert.Equal(HttpStatusCode.OK, raw.StatusCode);
+    }
+
+    [Fact]
     public async Task Unknown_federation_endpoints_answer_unrecognized()
     {
         var response = await _destination.SendSignedAsync(HttpMethod.Get, "/_matrix/federation/v1/no-such-endpoint", _origin.ServerName, _origin.SigningKey);

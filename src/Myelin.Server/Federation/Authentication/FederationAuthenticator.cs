@@ -115,7 +115,7 @@ public sealed partial class FederationAuthenticator
         }
         try
         {
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), JsonBody.DocumentOptions);
             return document.RootElement.Clone();
         }
         catch (JsonException)

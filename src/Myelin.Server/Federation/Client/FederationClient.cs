@@ -6,6 +6,8 @@ using Myelin.Server.Federation.Authentication;
 using Myelin.Server.Federation.Discovery;
 using Myelin.Server.ServerKeys;
 
+using Myelin.Server.Http;
+
 namespace Myelin.Server.Federation.Client;
 
 /// <summary>
@@ -172,7 +174,7 @@ public sealed class FederationClient
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         if (body is { } content)
         {
-            request.Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(content));
+            request.Content = new ByteArrayContent(Serialize(content));
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
         if (authenticated)
@@ -181,6 +183,17 @@ public sealed class FederationClient
             request.Headers.TryAddWithoutValidation("Authorization", authorization.Format());
         }
         return request;
+
+        // The body as received or built (a JsonElement writes its tokens as they are), as deep as bodies may be.
+        static byte[] Serialize(JsonElement content)
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { MaxDepth = JsonBody.MaxDepth + 2 }))
+            {
+                content.WriteTo(writer);
+            }
+            return buffer.ToArray();
+        }
     }
 
     private async Task<HttpResponseMessage> SendRequestAsync(HttpRequestMessage request, ServerName destination, HttpMethod method, string pathAndQuery,
@@ -236,7 +249,7 @@ public sealed class FederationClient
             {
                 return null;
             }
-            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), JsonBody.DocumentOptions);
             return document.RootElement.Clone();
         }
         catch (JsonException)

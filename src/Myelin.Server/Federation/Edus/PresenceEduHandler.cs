@@ -44,7 +44,8 @@ public sealed partial class PresenceEduHandler : IEduHandler
                 || !update.TryGetProperty("user_id", out var userValue) || userValue.ValueKind != JsonValueKind.String || !UserId.TryParse(userValue.GetString(), out var user)
                 || !update.TryGetProperty("presence", out var presenceValue) || presenceValue.ValueKind != JsonValueKind.String
                 || !PresenceStates.IsValid(presenceValue.GetString())
-                || !update.TryGetProperty("last_active_ago", out var agoValue) || !agoValue.TryGetInt64(out long lastActiveAgo) || lastActiveAgo < 0
+                // Optional: Synapse leaves it out for a user who was never active.
+                || update.TryGetProperty("last_active_ago", out var agoValue) && (!agoValue.TryGetInt64(out long ago) || ago < 0)
                 || update.TryGetProperty("status_msg", out var message) && message.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)
                 || update.TryGetProperty("currently_active", out var active) && active.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
             {
@@ -64,6 +65,7 @@ public sealed partial class PresenceEduHandler : IEduHandler
             }
             string? statusMessage = update.TryGetProperty("status_msg", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
             bool currentlyActive = update.TryGetProperty("currently_active", out var a) && a.ValueKind == JsonValueKind.True;
+            long? lastActiveAgo = update.TryGetProperty("last_active_ago", out var known) ? known.GetInt64() : null;
             await _presence.SetRemoteAsync(user, presenceValue.GetString()!, statusMessage, lastActiveAgo, currentlyActive);
         }
     }

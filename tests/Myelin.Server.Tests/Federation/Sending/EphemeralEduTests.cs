@@ -159,6 +159,15 @@ public sealed class EphemeralEduTests
         sync = await MatrixAssert.OkAsync(await alice.GetAsync($"/_matrix/client/v3/sync?since={since}&timeout=0"));
         typing = sync["rooms"]!["join"]![room.Value]!["ephemeral"]!["events"]!.AsArray().Single(e => e!["type"]!.GetValue<string>() == "m.typing")!;
         Assert.Empty(typing["content"]!["user_ids"]!.AsArray());
+
+        // Synapse leaves last_active_ago out for a user it never saw active: the update still counts.
+        await HandleAsync(a, remote, "m.presence", new JsonObject
+        {
+            ["push"] = new JsonArray(new JsonObject { ["user_id"] = bob.Value, ["presence"] = "unavailable", ["currently_active"] = false }),
+        });
+        sync = await MatrixAssert.OkAsync(await alice.GetAsync($"/_matrix/client/v3/sync?since={sync["next_batch"]!.GetValue<string>()}&timeout=0"));
+        presence = sync["presence"]!["events"]!.AsArray().Single(e => e!["sender"]!.GetValue<string>() == bob.Value)!;
+        Assert.Equal("unavailable", presence["content"]!["presence"]!.GetValue<string>());
     }
 
     [Fact]
@@ -197,7 +206,7 @@ public sealed class EphemeralEduTests
         await HandleAsync(a, remote, "m.receipt", new JsonObject { [room.Value] = new JsonObject { ["m.read"] = new JsonObject { [bob.Value] = new JsonObject { ["event_ids"] = new JsonArray(eventId) } } } });
         await HandleAsync(a, remote, "m.receipt", new JsonArray());
         await HandleAsync(a, remote, "m.presence", new JsonObject { ["push"] = new JsonArray(new JsonObject { ["user_id"] = bob.Value, ["presence"] = "dancing", ["last_active_ago"] = 1 }) });
-        await HandleAsync(a, remote, "m.presence", new JsonObject { ["push"] = new JsonArray(new JsonObject { ["user_id"] = bob.Value, ["presence"] = "online" }) });
+        await HandleAsync(a, remote, "m.presence", new JsonObject { ["push"] = new JsonArray(new JsonObject { ["user_id"] = bob.Value, ["presence"] = "online", ["last_active_ago"] = -5 }) });
         await HandleAsync(a, remote, "m.presence", new JsonObject { ["push"] = "online" });
 
         var sync = await MatrixAssert.OkAsync(await alice.GetAsync($"/_matrix/client/v3/sync?since={since}&timeout=0"));
