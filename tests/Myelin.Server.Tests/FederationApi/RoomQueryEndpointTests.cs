@@ -87,6 +87,9 @@ public abstract class RoomQueryEndpointTests
             await MatrixAssert.OkAsync(await _f.Alice.PutAsync($"/_matrix/client/v3/rooms/{E(space)}/state/m.space.child/{E(child)}",
                 new JsonObject { ["via"] = new JsonArray(via), ["suggested"] = isSuggested }));
         }
+        // A child whose via holds a non-string is no valid child (Synapse would refuse the whole answer over it).
+        await MatrixAssert.OkAsync(await _f.Alice.PutAsync($"/_matrix/client/v3/rooms/{E(space)}/state/m.space.child/{E(open.Value.Replace("!", "!x", StringComparison.Ordinal))}",
+            new JsonObject { ["via"] = new JsonArray(via, 1) }));
 
         // The space is private: only a server with a member (or invite) may see it.
         await MatrixAssert.ErrorAsync(await _f.AsMemberAsync(HttpMethod.Get, $"/_matrix/federation/v1/hierarchy/{E(space)}"), 404, "M_NOT_FOUND");

@@ -146,7 +146,9 @@ public static class SpaceHierarchyEndpoints
     internal static List<Pdu> Children(IReadOnlyDictionary<StateKey, Pdu> state, bool suggestedOnly)
     {
         var children = state.Values.Where(e => e.Type == SpaceChild && e.StateKey is not null
-            && e.Content.ValueKind == JsonValueKind.Object && e.Content.TryGetProperty("via", out var via) && via.ValueKind == JsonValueKind.Array && via.GetArrayLength() > 0)
+            && e.Content.ValueKind == JsonValueKind.Object && e.Content.TryGetProperty("via", out var via) && via.ValueKind == JsonValueKind.Array && via.GetArrayLength() > 0
+            // spec: via is "a list of servers"; Synapse refuses a whole hierarchy answer with any non-string in one.
+            && via.EnumerateArray().All(v => v.ValueKind == JsonValueKind.String))
             .Where(e => !suggestedOnly || (e.Content.TryGetProperty("suggested", out var s) && s.ValueKind == JsonValueKind.True))
             .ToList();
         return children
