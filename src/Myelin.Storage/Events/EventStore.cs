@@ -43,13 +43,14 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
             bool backfilled = request.IsBackfilled && !request.IsOutlier;
             var existing = await db.QuerySingleAsync("SELECT stream_ordering, is_outlier FROM events WHERE event_id = @id",
                 r => new ExistingEvent(r.GetInt64(0), r.GetFlag(1)), ("id", pdu.EventId.Value));
-            if (existing is { } found && !(backfilled && found.IsOutlier))
+            // An event held as an outlier (fetched to authorise others, or the state received at a join) that now
+            // arrives with its state, through backfill or as a new event, takes its place in the timeline.
+            if (existing is { } found && !(found.IsOutlier && !request.IsOutlier))
             {
                 return new PersistEventResult(pdu.EventId, new StreamPosition(found.Position), true, null);
             }
-            if (existing is not null)
+            if (existing is not null && backfilled)
             {
-                // A backfilled event we held as an outlier takes its place in the timeline.
                 var promoted = await NextBackfillPositionAsync(db);
                 await db.ExecuteAsync(
                     "UPDATE events SET stream_ordering = @stream, is_outlier = @false, is_rejected = @rejected, rejection_reason = @reason WHERE event_id = @id",
@@ -62,17 +63,30 @@ internal sealed class EventStore(StorageEngine engine, StateGroups stateGroups) 
             EventId? redactedBy = await db.ScalarAsync(
                 "SELECT event_id FROM events WHERE redacts = @id AND is_rejected = @false ORDER BY stream_ordering LIMIT 1",
                 ("id", pdu.EventId.Value), ("false", false)) is string redaction ? EventId.Parse(redaction) : null;
-            await db.ExecuteAsync(
-                "INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, json, " +
-                "is_outlier, is_rejected, rejection_reason, is_soft_failed, redacts, redacted_by, relates_to, rel_type) VALUES " +
-                "(@stream, @event_id, @room_id, @type, @state_key, @sender, @depth, @ts, @received, @json, " +
-                "@outlier, @rejected, @reason, @soft_failed, @redacts, @redacted_by, @relates_to, @rel_type)",
-                ("stream", position.Value), ("event_id", pdu.EventId.Value), ("room_id", pdu.RoomId.Value), ("type", pdu.Type),
-                ("state_key", pdu.StateKey), ("sender", pdu.Sender.Value), ("depth", pdu.Depth), ("ts", pdu.OriginServerTs),
-                ("received", request.ReceivedTs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ("json", pdu.Json.ToArray()),
-                ("outlier", request.IsOutlier), ("rejected", request.IsRejected), ("reason", request.RejectionReason),
-                ("soft_failed", request.IsSoftFailed), ("redacts", request.AppliesRedaction ? pdu.Redacts?.Value : null), ("redacted_by", redactedBy?.Value),
-                ("relates_to", relatesTo?.Value), ("rel_type", relType));
+            if (existing is not null)
+            {
+                // De-outliered forward: a new stream position (so /sync sees it now), the flags of this arrival.
+                await db.ExecuteAsync(
+                    "UPDATE events SET stream_ordering = @stream, is_outlier = @false, is_rejected = @rejected, rejection_reason = @reason, " +
+                    "is_soft_failed = @soft_failed, redacts = @redacts, redacted_by = @redacted_by WHERE event_id = @id",
+                    ("stream", position.Value), ("false", false), ("rejected", request.IsRejected), ("reason", request.RejectionReason),
+                    ("soft_failed", request.IsSoftFailed), ("redacts", request.AppliesRedaction ? pdu.Redacts?.Value : null),
+                    ("redacted_by", redactedBy?.Value), ("id", pdu.EventId.Value));
+            }
+            else
+            {
+                await db.ExecuteAsync(
+                    "INSERT INTO events (stream_ordering, event_id, room_id, type, state_key, sender, depth, origin_server_ts, received_ts, json, " +
+                    "is_outlier, is_rejected, rejection_reason, is_soft_failed, redacts, redacted_by, relates_to, rel_type) VALUES " +
+                    "(@stream, @event_id, @room_id, @type, @state_key, @sender, @depth, @ts, @received, @json, " +
+                    "@outlier, @rejected, @reason, @soft_failed, @redacts, @redacted_by, @relates_to, @rel_type)",
+                    ("stream", position.Value), ("event_id", pdu.EventId.Value), ("room_id", pdu.RoomId.Value), ("type", pdu.Type),
+                    ("state_key", pdu.StateKey), ("sender", pdu.Sender.Value), ("depth", pdu.Depth), ("ts", pdu.OriginServerTs),
+                    ("received", request.ReceivedTs ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), ("json", pdu.Json.ToArray()),
+                    ("outlier", request.IsOutlier), ("rejected", request.IsRejected), ("reason", request.RejectionReason),
+                    ("soft_failed", request.IsSoftFailed), ("redacts", request.AppliesRedaction ? pdu.Redacts?.Value : null), ("redacted_by", redactedBy?.Value),
+                    ("relates_to", relatesTo?.Value), ("rel_type", relType));
+            }
 
             if (pdu.Redacts is { } target && !request.IsRejected && request.AppliesRedaction)
             {

@@ -85,7 +85,7 @@ public sealed partial class FederationEventHandler
         var session = new ReceiveSession(origin, roomId, version);
         var result = await _writer.RunExclusiveAsync(roomId, async token =>
         {
-            if (await Database.Events.GetEventAsync(parsed.EventId, token) is { } stored)
+            if (await Database.Events.GetEventAsync(parsed.EventId, token) is { } stored && !IsPromotable(stored))
             {
                 return Known(stored, parsed);
             }
@@ -165,8 +165,10 @@ public sealed partial class FederationEventHandler
             return ReceivedPduResult.Dropped(pdu.EventId, "The event belongs to another room.");
         }
         var stored = await Database.Events.GetEventAsync(pdu.EventId, cancellationToken);
-        // Backfill promotes events held as outliers (e.g. the room state received when joining) into the timeline.
-        if (stored is not null && !(session.IsBackfill && stored.IsOutlier && !stored.IsRejected))
+        // An event held as an outlier (the room state received when joining, an auth event fetched for another event)
+        // that arrives again — by backfill, in a transaction, from get_missing_events — goes through checks 4–6 and
+        // takes its place in the timeline (as Synapse "de-outliers" it).
+        if (stored is not null && !IsPromotable(stored))
         {
             return Known(stored, pdu);
         }
@@ -177,6 +179,11 @@ public sealed partial class FederationEventHandler
             {
                 await PersistAsync(session, new PersistEventRequest(pdu) { StateBefore = StateInput.Empty, IsBackfilled = true });
                 return new ReceivedPduResult(pdu.EventId, ReceivedPduOutcome.Accepted, null, pdu);
+            }
+            if (stored is not null)
+            {
+                // The create event we already hold (the room's root, never a timeline gap to fill).
+                return Known(stored, pdu);
             }
             // Any other event without prev_events is bogus.
             return ReceivedPduResult.Dropped(pdu.EventId, "Only the room's create event has no prev_events, and this room has one.");
@@ -260,6 +267,8 @@ public sealed partial class FederationEventHandler
         session.ToPublish.Add(pdu);
         return new ReceivedPduResult(pdu.EventId, ReceivedPduOutcome.Accepted, null, pdu);
     }
+
+    private static bool IsPromotable(StoredEvent stored) => stored.IsOutlier && !stored.IsRejected;
 
     private static ReceivedPduResult Known(StoredEvent stored, Pdu pdu) =>
         stored.IsRejected

@@ -84,6 +84,31 @@ public abstract class ReceivePduTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_event_held_as_an_outlier_takes_its_place_in_the_timeline_when_it_arrives_in_a_transaction()
+    {
+        var bob = await JoinRemoteUserAsync();
+        // Bob's new display name, first learnt as an outlier (as when it was fetched to authorise another event).
+        var topic = await _events.BuildAsync(_room, bob, "m.room.member", new { membership = "join", displayname = "Bob from afar" }, stateKey: bob.Value);
+        await _events.LocalDatabase.Events.PersistAsync(new Myelin.Storage.Events.PersistEventRequest(topic) { IsOutlier = true });
+        var since = SyncClient.NextBatch(await _alice.SyncAsync());
+
+        // spec: server-server "Checks performed on receipt of a PDU" — the event arrives with its place in the DAG.
+        var results = await _events.SendAsync(topic);
+        Assert.Equal("{}", results[topic.EventId.Value]!.ToJsonString());
+
+        var timeline = SyncClient.TimelineEvents(await _alice.SyncAsync(since), _room);
+        Assert.Contains(timeline, e => e!["event_id"]!.GetValue<string>() == topic.EventId.Value);
+        Assert.Equal(topic.EventId.Value, (await MessagesAsync())[0]);
+        var current = await MatrixAssert.OkAsync(await _alice.GetAsync($"{RoomPath}/state/m.room.member/{Uri.EscapeDataString(bob.Value)}"));
+        Assert.Equal("Bob from afar", current["displayname"]!.GetValue<string>());
+        Assert.Equal([topic.EventId], await _events.LocalDatabase.Events.GetForwardExtremitiesAsync(_room));
+        // Sent again: known, nothing changes.
+        results = await _events.SendAsync(topic);
+        Assert.Equal("{}", results[topic.EventId.Value]!.ToJsonString());
+        Assert.Single(await MessagesAsync(), id => id == topic.EventId.Value);
+    }
+
+    [Fact]
     public async Task An_event_with_a_bad_signature_is_dropped_with_an_error()
     {
         var bob = await JoinRemoteUserAsync();
