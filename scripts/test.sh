@@ -68,7 +68,7 @@ fi
 # --- The suite -------------------------------------------------------------------------
 log "dotnet test"
 set +e
-dotnet test "$root/Myelin.slnx" -c Release --nologo -v q "$@" 2>&1 | tee "$pg_dir/test.log"
+dotnet test "$root/Myelin.slnx" -c Release --nologo -v q --logger "console;verbosity=minimal" "$@" 2>&1 | tee "$pg_dir/test.log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -28,6 +28,9 @@ public sealed partial class UnreadCounter
     private readonly ServerName _serverName;
     private readonly ILogger<UnreadCounter> _logger;
     private readonly ConcurrentDictionary<UserId, PushRuleSet> _ruleSets = new();
+    // The writer hands out one state object per state of a room (a state event makes a new one), so the members of
+    // a state are counted once, not for every message: a 30,000-member room cost a full scan per event.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyDictionary<StateKey, Pdu>, RoomMembers> _members = new();
     private long _ruleSetsPosition = -1;
 
     public UnreadCounter(MyelinDatabase database, RoomEventWriter writer, MyelinConfig config, ILogger<UnreadCounter> logger)
@@ -59,20 +62,9 @@ public sealed partial class UnreadCounter
     {
         // Redactions and state changes without content for people (member events) are evaluated by the rules themselves.
         var state = await _writer.GetCurrentStateAsync(pdu.RoomId, cancellationToken);
-        var recipients = new List<(UserId User, string? DisplayName)>();
-        long joined = 0;
-        foreach (var (key, member) in state)
-        {
-            if (key.Type != EventTypes.Member || !IsJoin(member.Content))
-            {
-                continue;
-            }
-            joined++;
-            if (UserId.TryParse(key.Key, out var user) && user != pdu.Sender && user.Server == _serverName)
-            {
-                recipients.Add((user, DisplayNameOf(member.Content)));
-            }
-        }
+        var members = _members.GetValue(state, Summarize);
+        long joined = members.JoinedCount;
+        var recipients = members.LocalJoined.Where(m => m.User != pdu.Sender).ToList();
         if (recipients.Count == 0)
         {
             return;
@@ -159,6 +151,28 @@ public sealed partial class UnreadCounter
         }
         _ruleSets[user] = rules;
         return rules;
+    }
+
+    /// <summary>The joined members of a room state: how many, and our users among them with their display names.</summary>
+    private sealed record RoomMembers(long JoinedCount, IReadOnlyList<(UserId User, string? DisplayName)> LocalJoined);
+
+    private RoomMembers Summarize(IReadOnlyDictionary<StateKey, Pdu> state)
+    {
+        var local = new List<(UserId User, string? DisplayName)>();
+        long joined = 0;
+        foreach (var (key, member) in state)
+        {
+            if (key.Type != EventTypes.Member || !IsJoin(member.Content))
+            {
+                continue;
+            }
+            joined++;
+            if (UserId.TryParse(key.Key, out var user) && user.Server == _serverName)
+            {
+                local.Add((user, DisplayNameOf(member.Content)));
+            }
+        }
+        return new RoomMembers(joined, local);
     }
 
     private static bool IsJoin(JsonElement content) =>
