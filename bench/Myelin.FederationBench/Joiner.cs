@@ -1,3 +1,4 @@
+using Myelin.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -34,7 +35,7 @@ internal sealed partial class Joiner : IAsyncDisposable
     public string SharedSecret { get; }
     public int Pid => _process.Id;
 
-    public static async Task<Joiner> StartAsync(string[] myelin, string directory, Certificates certificates, string engine, string? postgres, Action<string> log)
+    public static async Task<Joiner> StartAsync(string[] myelin, string directory, TestCertificateAuthority certificates, string engine, string? postgres, Action<string> log)
     {
         System.IO.Directory.CreateDirectory(directory);
         int port = FreePort();

@@ -1,3 +1,4 @@
+using Myelin.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -41,7 +42,7 @@ void Log(string message) => Console.Error.WriteLine($"[fed-bench {DateTime.UtcNo
 
 string work = options.WorkDir ?? Path.Combine(Path.GetTempPath(), "myelin-fed-bench-" + DateTime.UtcNow.ToString("yyyyMMddTHHmmssZ", CultureInfo.InvariantCulture));
 Directory.CreateDirectory(work);
-var certificates = Certificates.Create(Path.Combine(work, "certs"));
+var certificates = TestCertificateAuthority.Create(Path.Combine(work, "certs"));
 var report = new JsonObject
 {
     ["date"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),

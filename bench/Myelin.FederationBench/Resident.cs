@@ -1,3 +1,4 @@
+using Myelin.Testing;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -39,7 +40,7 @@ internal sealed class Resident : IAsyncDisposable
     public IServiceProvider Services => Host.Services;
 
     /// <summary>Starts the resident over <paramref name="directory"/>; on <paramref name="fixedPort"/> when its database already names it.</summary>
-    public static async Task<Resident> StartAsync(string directory, Certificates certificates, string engine, string? postgres, int? fixedPort = null)
+    public static async Task<Resident> StartAsync(string directory, TestCertificateAuthority certificates, string engine, string? postgres, int? fixedPort = null)
     {
         System.IO.Directory.CreateDirectory(directory);
         for (int attempt = 1; ; attempt++)

@@ -1,3 +1,4 @@
+using Myelin.Testing;
 using System.Net;
 using System.Net.Sockets;
 using Myelin.Protocol.Identifiers;

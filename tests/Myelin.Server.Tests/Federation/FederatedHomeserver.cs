@@ -1,3 +1,4 @@
+using Myelin.Testing;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -41,7 +42,7 @@ public sealed class FederatedHomeserver : IAsyncDisposable
         Func<MyelinConfig, MyelinConfig>? configure = null, Action<IServiceCollection>? services = null,
         Action<Microsoft.AspNetCore.Routing.IEndpointRouteBuilder>? endpoints = null, string host = "localhost")
     {
-        var certificates = FederationTestCertificates.Shared;
+        var certificates = TestCertificateAuthority.Shared;
         for (int attempt = 1; ; attempt++)
         {
             int port = FreePort();
@@ -80,24 +81,7 @@ public sealed class FederatedHomeserver : IAsyncDisposable
     }
 
     /// <summary>An HTTPS client for <paramref name="baseAddress"/> that trusts the test CA.</summary>
-    public static HttpClient CreateHttpClient(Uri baseAddress)
-    {
-        var ca = FederationTestCertificates.Shared.LoadCa();
-        var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-        {
-            if (certificate is null)
-            {
-                return false;
-            }
-            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-            return chain.Build((System.Security.Cryptography.X509Certificates.X509Certificate2)certificate);
-        };
-        return new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
-    }
+    public static HttpClient CreateHttpClient(Uri baseAddress) => TestCertificateAuthority.Shared.CreateHttpClient(baseAddress, TimeSpan.FromSeconds(60));
 
     /// <summary>
     /// Sends a request to this server signed as <paramref name="origin"/> with <paramref name="key"/>; the parts that

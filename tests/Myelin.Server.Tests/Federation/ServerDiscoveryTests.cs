@@ -1,3 +1,4 @@
+using Myelin.Testing;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -34,9 +35,9 @@ public sealed class ServerDiscoveryTests : IAsyncLifetime
         _wellKnownHost = await TestHomeserver.StartAsync(TestEngine.Sqlite, c => c with
         {
             Listeners = [new Server.Configuration.ListenerConfig { Port = port, BindAddresses = [IPAddress.Loopback], Tls = true }],
-            TlsCertificatePath = FederationTestCertificates.Shared.CertificatePath,
-            TlsPrivateKeyPath = FederationTestCertificates.Shared.KeyPath,
-            FederationCustomCaList = [FederationTestCertificates.Shared.CaPath],
+            TlsCertificatePath = TestCertificateAuthority.Shared.CertificatePath,
+            TlsPrivateKeyPath = TestCertificateAuthority.Shared.KeyPath,
+            FederationCustomCaList = [TestCertificateAuthority.Shared.CaPath],
             IpRangeWhitelist = [IPNetwork.Parse("127.0.0.0/8")],
             ServeServerWellKnown = false,
         }, options: new MyelinHostOptions
@@ -52,7 +53,7 @@ public sealed class ServerDiscoveryTests : IAsyncLifetime
                 app.MapGet("/moved", () => Results.Text("{\"m.server\": \"delegated.myelin.test:3\"}", "application/json"));
             },
         });
-        foreach (string name in FederationTestCertificates.TestHostNames)
+        foreach (string name in TestCertificateAuthority.TestHostNames)
         {
             _dns.Addresses[name] = [IPAddress.Loopback];
         }
